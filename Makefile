@@ -1,0 +1,87 @@
+# django-ecrm: `make demo` serves the demo shop, `make test` runs the whole suite.
+# Only Python 3.11 and make are needed; everything else is installed into .venv.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMPS := $(VENV)/.stamps
+MANAGE := $(PY) sandbox/manage.py
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# Second test pass: real PostgreSQL, Redis broker and Celery worker (skipped when absent).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: demo serve install test test-sqlite test-postgres browser-deps bench lint format clean help
+
+help:
+	@echo "make demo    create .venv, install, migrate, load the demo data, serve on $(HOST):$(PORT)"
+	@echo "make test    install test dependencies and run the whole suite (SQLite, then PostgreSQL + Redis + worker)"
+	@echo "make bench   run tests/benchmarks and write docs/benchmarks.md"
+	@echo "make lint    ruff check and format check"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 not found)"; exit 1; }
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "django-ecrm needs Python 3.11, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMPS)/sandbox: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[sandbox]"
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/test: pyproject.toml $(STAMPS)/sandbox
+	$(PY) -m pip install --quiet -e ".[test]"
+	@mkdir -p $(STAMPS) && touch $@
+
+install: $(STAMPS)/sandbox
+
+demo: $(STAMPS)/sandbox
+	@$(MANAGE) migrate --noinput -v0
+	@$(MANAGE) ecrm_load_demo
+	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)
+	@$(MANAGE) runserver $(HOST):$(PORT) --noreload
+
+serve: $(STAMPS)/sandbox
+	@$(MANAGE) runserver $(HOST):$(PORT)
+
+# Browser tests drive Debian's chromium (never a downloaded browser); installed when missing
+# and this machine allows it, otherwise the browser tests say why they are skipped.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "chromium is not installed (apt-get install chromium): the browser tests will be skipped"; fi; }
+
+test: $(STAMPS)/test browser-deps
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMPS)/test
+	@echo "== make test, pass 1 of 2: SQLite, Celery tasks inline"
+	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+test-postgres: $(STAMPS)/test
+	@if $(PY) tests/services.py "$(TEST_DATABASE_URL)" "$(TEST_BROKER_URL)"; then \
+	  echo "== make test, pass 2 of 2: PostgreSQL, Redis broker and a real Celery worker"; \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" ECRM_TEST_BROKER_URL="$(TEST_BROKER_URL)" \
+	    $(PY) -m pytest $(PYTEST_ARGS); \
+	else echo "== make test, pass 2 of 2 skipped: PostgreSQL or Redis is not reachable (see above)"; fi
+
+bench: $(STAMPS)/test
+	$(PY) -m pytest tests/benchmarks -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMPS)/test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMPS)/test
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Shared helpers for every django-ecrm app (no models): receivers, tasks, settings access."""

@@ -1,0 +1,16 @@
+"""Public URLs of django-ecrm, for one ``path("", include("ecrm_oscar.urls"))``.
+
+Every capability app that serves endpoints (beacons, fragments, JSON) is reached through
+this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project includes
+the plugin once and never has to touch its URLconf again when it enables more apps.
+"""
+
+from django.urls import path
+
+from ecrm_oscar.core import views as core_views
+
+app_name = "ecrm"
+
+urlpatterns = [
+    path("ecrm/health/", core_views.health, name="health"),
+]

@@ -1,0 +1,1 @@
+"""django-ecrm for Wagtail: help center pages and StreamField blocks."""

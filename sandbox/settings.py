@@ -1,0 +1,174 @@
+"""Settings of the demo shop: django-oscar + Wagtail + django-ecrm.
+
+Everything a deployment changes comes from environment variables (see README's
+configuration table); defaults give a laptop demo: SQLite, tasks run inline, Wagtail's
+database search, local-memory cache. How Oscar and Wagtail share one project is explained
+in docs/oscar-wagtail.md.
+"""
+
+from pathlib import Path
+
+from django.urls import reverse_lazy
+from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
+from oscar import INSTALLED_APPS as OSCAR_APPS
+
+from sandbox.env import (
+    broker_from_url,
+    cache_from_url,
+    database_from_url,
+    env_bool,
+    env_list,
+    env_str,
+    search_backend_from_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        from sandbox.env import ConfigError
+
+        raise ConfigError("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "demo-only-insecure-key-set-SECRET_KEY-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    *OSCAR_APPS,
+    # Wagtail (its apps after Oscar's; see docs/oscar-wagtail.md)
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    # django-ecrm
+    "ecrm_oscar.core",
+    "ecrm_wagtail.helpcenter",
+    # the demo shop's own pages and loader
+    "sandbox.demo",
+]
+
+SITE_ID = 1
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Oscar: needs the session and the user, so after both.
+    "oscar.apps.basket.middleware.BasketMiddleware",
+    "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+    # Wagtail: redirects only act on a 404, so last.
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "sandbox.urls"
+WSGI_APPLICATION = "sandbox.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.media",
+                "django.template.context_processors.static",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "oscar.apps.search.context_processors.search_form",
+                "oscar.apps.checkout.context_processors.checkout",
+                "oscar.apps.communication.notifications.context_processors.notifications",
+                "oscar.core.context_processors.metadata",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": database_from_url(env_str("DATABASE_URL"), REPO_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+CACHES = {"default": cache_from_url(env_str("CACHE_URL"))}
+
+AUTHENTICATION_BACKENDS = (
+    "oscar.apps.customer.auth_backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+)
+LOGIN_REDIRECT_URL = "/accounts/"
+
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("fa", "فارسی"), ("th", "ไทย")]
+TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or REPO_DIR / "var" / "static")
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or REPO_DIR / "var" / "media")
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shop@example.com")
+
+# --- Oscar -------------------------------------------------------------------------
+OSCAR_SHOP_NAME = "Online Retail Gifts"
+OSCAR_SHOP_TAGLINE = "django-ecrm demo shop"
+OSCAR_DEFAULT_CURRENCY = "GBP"
+OSCAR_HOMEPAGE = reverse_lazy("catalogue:index")
+OSCAR_INITIAL_ORDER_STATUS = "Pending"
+OSCAR_INITIAL_LINE_STATUS = "Pending"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Pending": ("Being processed", "Cancelled"),
+    "Being processed": ("Shipped", "Cancelled"),
+    "Shipped": ("Complete",),
+    "Complete": (),
+    "Cancelled": (),
+}
+OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
+OSCAR_ALLOW_ANON_CHECKOUT = True
+# Oscar's own product search uses haystack; Wagtail's search is separate (wagtail.search).
+HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+THUMBNAIL_DEBUG = False
+
+# --- Wagtail -----------------------------------------------------------------------
+WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME
+WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILSEARCH_BACKENDS = {"default": search_backend_from_url(env_str("ECRM_SEARCH_URL"))}
+WAGTAIL_I18N_ENABLED = False
+
+# --- Celery (the project owns the Celery app: sandbox/celery.py) ----------------------
+CELERY_BROKER_URL = broker_from_url(env_str("CELERY_BROKER_URL"))
+# No broker configured: run tasks inline, in the request, like a small shop would.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "ecrm")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TIMEZONE = TIME_ZONE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "ecrm": {"handlers": ["console"], "level": env_str("ECRM_LOG_LEVEL", "INFO")},
+    },
+}

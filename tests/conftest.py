@@ -1,0 +1,1 @@
+"""Shared fixtures. The suite runs twice under ``make test`` (see tests/settings.py)."""

@@ -1,0 +1,28 @@
+"""Test settings: the demo shop's settings (built on oscar.defaults) made fast and quiet.
+
+The first pass of ``make test`` uses SQLite with tasks inline. The second pass sets
+DATABASE_URL (PostgreSQL) and ECRM_TEST_BROKER_URL (Redis): integration tests then start a
+real Celery worker against that broker (tests/integration/conftest.py).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+os.environ.pop("CELERY_BROKER_URL", None)  # every test but integration runs tasks inline
+
+from sandbox.settings import *  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = REPO_DIR / "var" / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = os.environ.get("ECRM_TEST_BROKER_URL", "memory://")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ECRM_TEST_QUEUE", "ecrm-tests")
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.integration_app"]
