@@ -76,7 +76,9 @@ def cache_from_url(url: str) -> dict:
     scheme = urlsplit(url).scheme
     if scheme in ("redis", "rediss"):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    raise ConfigError(f"CACHE_URL has scheme {scheme!r}; expected locmem:// or redis://host:6379/1.")
+    raise ConfigError(
+        f"CACHE_URL has scheme {scheme!r}; expected locmem:// or redis://host:6379/1."
+    )
 
 
 def search_backend_from_url(url: str) -> dict:

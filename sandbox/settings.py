@@ -9,8 +9,8 @@ in docs/oscar-wagtail.md.
 from pathlib import Path
 
 from django.urls import reverse_lazy
-from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 from oscar import INSTALLED_APPS as OSCAR_APPS
+from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 
 from sandbox.env import (
     broker_from_url,

@@ -31,3 +31,7 @@ urlpatterns = [
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 urlpatterns += [path("", include(wagtail_urls))]
+
+# Error pages: Oscar's, in the storefront layout, also for Wagtail's 404s.
+handler404 = "oscar.views.handler404"
+handler500 = "oscar.views.handler500"

@@ -32,5 +32,6 @@ def health(request: HttpRequest) -> JsonResponse:
         checks["cache"] = "unreachable"
     checks["tasks"] = broker_status()
     healthy = all(value in ("ok", "inline") for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", **checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
+    )

@@ -31,5 +31,3 @@ class HomePage(Page):
         Category = get_model("catalogue", "Category")
         context["top_categories"] = Category.get_root_nodes().filter(is_public=True)
         return context
-
-
