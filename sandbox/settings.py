@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    # Oscar's default thumbnailer (OSCAR_THUMBNAILER) for product images
+    "sorl.thumbnail",
     # django-ecrm
     "ecrm_oscar.core",
     "ecrm_wagtail.helpcenter",

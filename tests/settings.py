@@ -21,8 +21,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run inline, except in the worker that tests/integration/conftest.py starts
+# (ECRM_TEST_WORKER=1); the integration tests turn eager off in the test process themselves.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("ECRM_TEST_WORKER") != "1"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = os.environ.get("ECRM_TEST_BROKER_URL", "memory://")
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ECRM_TEST_QUEUE", "ecrm-tests")
+# A queue of this run's own, so two runs sharing a broker never take each other's tasks;
+# the worker is handed the test process's queue through ECRM_TEST_QUEUE.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ECRM_TEST_QUEUE") or f"ecrm-tests-{os.getpid()}"
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.integration_app"]
