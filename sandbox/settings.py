@@ -145,8 +145,19 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_ALLOW_ANON_CHECKOUT = True
-# Oscar's own product search uses haystack; Wagtail's search is separate (wagtail.search).
-HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+# Oscar's product search and its category/catalogue browse pages use haystack; Whoosh is
+# a file index that needs no server (Solr or Elasticsearch for a large catalogue). It is
+# kept current on product saves. Wagtail's search is separate (wagtail.search).
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        "PATH": str(Path(env_str("HAYSTACK_WHOOSH_PATH") or REPO_DIR / "var" / "whoosh_index")),
+        "INCLUDE_SPELLING": True,
+    }
+}
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
+# Whoosh cannot facet; with Solr or Elasticsearch keep Oscar's default facets instead.
+OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 THUMBNAIL_DEBUG = False
 
 # --- Wagtail -----------------------------------------------------------------------

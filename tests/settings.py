@@ -30,3 +30,5 @@ CELERY_BROKER_URL = os.environ.get("ECRM_TEST_BROKER_URL", "memory://")
 # the worker is handed the test process's queue through ECRM_TEST_QUEUE.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ECRM_TEST_QUEUE") or f"ecrm-tests-{os.getpid()}"
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.integration_app"]
+# A product index of this run's own (Oscar's browse pages read it).
+HAYSTACK_CONNECTIONS["default"]["PATH"] = str(REPO_DIR / "var" / "test-whoosh" / str(os.getpid()))
