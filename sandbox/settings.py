@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sorl.thumbnail",
     # django-ecrm
     "ecrm_oscar.core",
+    "ecrm_oscar.tracking",
     "ecrm_wagtail.helpcenter",
     # the demo shop's own pages and loader
     "sandbox.demo",

@@ -1,0 +1,1 @@
+"""Behaviour capture: one append-only stream of every touchpoint, written by ``capture.record``."""
