@@ -1,0 +1,1 @@
+"""Personalised recommendations: offline evaluation and the numerics the live strategies share."""

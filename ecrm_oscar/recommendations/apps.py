@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EcrmRecommendationsConfig(AppConfig):
+    name = "ecrm_oscar.recommendations"
+    label = "ecrm_recommendations"
+    verbose_name = _("eCRM recommendations")
+    default_auto_field = "django.db.models.BigAutoField"
