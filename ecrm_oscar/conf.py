@@ -23,6 +23,20 @@ DEFAULTS: dict[str, Any] = {
     "ECRM_TASK_RETRY_BACKOFF_MAX": 600,
     # Where ``ecrm_load_demo --full`` looks for the complete UCI Online Retail CSV.
     "ECRM_DEMO_FULL_DATA": None,
+    # --- recommendations (docs/recommendations.md) ---
+    # Products kept per stored list (also-bought, personal, trending).
+    "ECRM_RECOMMENDATION_LIST_SIZE": 20,
+    # Item-item neighbours kept per product.
+    "ECRM_RECOMMENDATION_NEIGHBOURS": 20,
+    # An order this many orders older than the customer's last counts half.
+    "ECRM_RECOMMENDATION_HALF_LIFE_ORDERS": 4.0,
+    # A purchase this many days older than the newest order counts half in "trending".
+    "ECRM_RECOMMENDATION_TREND_HALF_LIFE_DAYS": 14.0,
+    # Blend weights of "recommended for you" (neighbours weigh 1).
+    "ECRM_RECOMMENDATION_OWN_WEIGHT": 2.0,
+    "ECRM_RECOMMENDATION_TREND_WEIGHT": 0.5,
+    # Whether "recommended for you" may list items the customer already bought.
+    "ECRM_RECOMMENDATION_INCLUDE_PURCHASED": True,
 }
 
 

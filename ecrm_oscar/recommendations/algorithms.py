@@ -171,3 +171,85 @@ STRATEGIES = {
     "own_history": OwnHistory,
     "item_item": ItemItem,
 }
+
+
+def trending_scores(
+    orders: Mapping[str, Mapping[str, set[str]]],
+    item_index: Mapping[str, int],
+    half_life_days: float = 14.0,
+) -> np.ndarray:
+    """Distinct buyers per item, each weighted by how recently they bought it.
+
+    A purchase ``half_life_days`` before the newest order in the data counts half, so
+    seasonal items rise and fall. Order keys start with ``YYYY-MM-DD HH:MM``.
+    """
+    scores = np.zeros(len(item_index))
+    newest = max((key[:16] for user_orders in orders.values() for key in user_orders), default="")
+    if not newest:
+        return scores
+    from datetime import datetime
+
+    end = datetime.strptime(newest, "%Y-%m-%d %H:%M")
+    day_weight: dict[str, float] = {}
+    for user_orders in orders.values():
+        best: dict[int, float] = {}
+        for key, basket in user_orders.items():
+            day = key[:10]
+            weight = day_weight.get(day)
+            if weight is None:
+                age = (end - datetime.strptime(day, "%Y-%m-%d")).days
+                weight = day_weight[day] = 0.5 ** (max(age, 0) / half_life_days)
+            for item in basket:
+                index = item_index[item]
+                if weight > best.get(index, 0.0):
+                    best[index] = weight
+        for index, weight in best.items():
+            scores[index] += weight
+    return scores
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    peak = values.max() if values.size else 0.0
+    return values / peak if peak > 0 else values
+
+
+class PersonalBlend:
+    """ "Recommended for you": the customer's own recent items, their co-bought neighbours
+    and what is trending, blended by fixed weights (chosen on a validation split taken
+    from the training data; see docs/recommendations.md)."""
+
+    def __init__(
+        self,
+        interactions: Interactions,
+        orders: Mapping[str, Mapping[str, set[str]]] | None = None,
+        neighbours: int = 20,
+        own_weight: float = 2.0,
+        trend_weight: float = 0.5,
+        trend_half_life_days: float = 14.0,
+    ):
+        self.interactions = interactions
+        self.similarity = item_similarity(interactions.bought, neighbours)
+        self.own_weight = own_weight
+        self.trend_weight = trend_weight
+        trend = (
+            trending_scores(orders, interactions.item_index, trend_half_life_days)
+            if orders is not None
+            else np.asarray(interactions.bought.sum(axis=0)).ravel()
+        )
+        self.trend = _scaled(trend.astype(np.float64))
+
+    def scores(self, user_index: int, include_own: bool = True) -> np.ndarray:
+        row = self.interactions.recency.getrow(user_index)
+        neighbours = _scaled(np.asarray((row @ self.similarity).todense()).ravel())
+        scores = neighbours + self.trend_weight * self.trend
+        if include_own and row.nnz:
+            own = np.zeros(self.interactions.recency.shape[1])
+            own[row.indices] = row.data
+            scores += self.own_weight * _scaled(own)
+        return scores
+
+    def recommend(self, user_index: int, k: int, exclude: np.ndarray | None = None) -> list[int]:
+        return top_k(self.scores(user_index, include_own=exclude is None), k, exclude)
+
+
+STRATEGIES["personal"] = PersonalBlend

@@ -83,7 +83,12 @@ class Command(BaseCommand):
         }
         for name in options["strategy"] or sorted(STRATEGIES):
             started = time.perf_counter()
-            model = STRATEGIES[name](interactions)
+            factory = STRATEGIES[name]
+            model = (
+                factory(interactions, orders=split.train)
+                if name == "personal"
+                else factory(interactions)
+            )
             trained = time.perf_counter() - started
             figures = {"train_seconds": round(trained, 3)}
             for mode in modes:

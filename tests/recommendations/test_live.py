@@ -1,0 +1,107 @@
+"""Training from Oscar orders, the stored lists, and what the storefront shows."""
+
+from datetime import timedelta
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import timezone
+
+from ecrm_oscar.recommendations import services
+from ecrm_oscar.recommendations.models import Recommendation
+from ecrm_oscar.recommendations.training import train_all
+from ecrm_oscar.testing.factories import create_customer, create_product, create_purchase
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop():
+    """Mugs are bought with plates, never with the scarf; the lamp is out of stock."""
+    mug, plate, saucer = create_product("Mug"), create_product("Plate"), create_product("Saucer")
+    scarf, lamp = create_product("Scarf"), create_product("Lamp", stock=0)
+    now = timezone.now()
+    buyers = [create_customer() for _ in range(4)]
+    for days, buyer in enumerate(buyers):
+        create_purchase(buyer, [(mug, 1), (plate, 2)], placed_at=now - timedelta(days=40 + days))
+        create_purchase(buyer, [(saucer, 1), (mug, 1)], placed_at=now - timedelta(days=days))
+    loner = create_customer()
+    create_purchase(loner, [(scarf, 1)], placed_at=now - timedelta(days=3))
+    lamp_buyer = create_customer()
+    create_purchase(lamp_buyer, [(lamp, 1), (mug, 1)], placed_at=now - timedelta(days=5))
+    return {
+        "mug": mug,
+        "plate": plate,
+        "saucer": saucer,
+        "scarf": scarf,
+        "lamp": lamp,
+        "buyers": buyers,
+        "loner": loner,
+    }
+
+
+def titles(products):
+    return [product.title for product in products]
+
+
+def test_training_stores_also_bought_personal_and_trending(shop):
+    report = train_all()
+    assert report.customers == 6 and report.products == 5
+    assert set(report.rows) == {"also_bought", "personal", "trending"}
+    # cosine over co-buyers: plate~saucer 4/sqrt(4*4) = 1.0 > plate~mug 4/sqrt(4*5)
+    assert titles(services.also_bought(shop["plate"], 6)) == ["Saucer", "Mug"]
+    # the lamp is bought with the mug but cannot be bought now: never shown
+    assert "Lamp" not in titles(services.also_bought(shop["mug"], 6))
+    assert "Scarf" not in titles(services.also_bought(shop["mug"], 6))
+    # a second run replaces, never adds
+    before = Recommendation.objects.count()
+    train_all()
+    assert Recommendation.objects.count() == before
+
+
+def test_personal_list_and_fallback_for_new_visitors(shop):
+    train_all()
+    loner = titles(services.for_user(shop["loner"], 3))
+    assert loner[0] == "Scarf"  # their own (repeat purchases count by default)
+    anonymous = titles(services.for_user(None, 3))
+    assert anonymous and anonymous == titles(services.trending(None, 3))
+    assert "Lamp" not in anonymous
+
+
+def test_bad_limits_and_subjects(shop):
+    train_all()
+    assert services.also_bought(shop["mug"], 0) == []
+    assert services.also_bought(shop["mug"], -4) == []
+    assert len(services.also_bought(shop["mug"], "lots")) <= 6
+    assert services.also_bought(None) == []
+    assert services.stored_list("also_bought", "product:999999", 6) == []
+
+
+def test_unpublished_or_deleted_products_disappear_from_stored_rows(shop):
+    train_all()
+    shop["saucer"].is_public = False
+    shop["saucer"].save()
+    assert "Saucer" not in titles(services.also_bought(shop["plate"], 6))
+    shop["mug"].delete()
+    assert titles(services.also_bought(shop["plate"], 6)) == []
+
+
+def test_product_page_block_is_two_queries(shop, django_assert_max_num_queries):
+    train_all()
+    request = RequestFactory().get("/")
+    template = Template("{% load ecrm_recommendations %}{% ecrm_also_bought product 6 %}")
+    with django_assert_max_num_queries(2):
+        html = template.render(Context({"product": shop["plate"], "request": request}))
+    assert "Customers who bought this also bought" in html and "Mug" in html
+
+
+def test_product_page_shows_the_list(shop, client):
+    train_all()
+    response = client.get(shop["plate"].get_absolute_url())
+    assert response.status_code == 200
+    assert b'data-ecrm-strategy="also_bought"' in response.content
+
+
+def test_empty_catalogue_trains_without_error():
+    report = train_all()
+    assert report.rows == {"also_bought": 0, "personal": 0, "trending": 0}
