@@ -41,6 +41,7 @@ install: $(STAMPS)/sandbox
 demo: $(STAMPS)/sandbox
 	@$(MANAGE) migrate --noinput -v0
 	@$(MANAGE) ecrm_load_demo
+	@$(MANAGE) ecrm_train_recommendations --if-empty
 	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)
 	@$(MANAGE) runserver $(HOST):$(PORT) --noreload
 

@@ -105,3 +105,16 @@ def test_product_page_shows_the_list(shop, client):
 def test_empty_catalogue_trains_without_error():
     report = train_all()
     assert report.rows == {"also_bought": 0, "personal": 0, "trending": 0}
+
+
+def test_train_command_if_empty(shop):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("ecrm_train_recommendations", "--if-empty", stdout=out)
+    assert "Trained on 6 customers and 5 products" in out.getvalue()
+    out = StringIO()
+    call_command("ecrm_train_recommendations", "--if-empty", stdout=out)
+    assert "already trained" in out.getvalue()

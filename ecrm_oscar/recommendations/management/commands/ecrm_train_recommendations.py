@@ -1,14 +1,25 @@
 """``manage.py ecrm_train_recommendations``: recompute every stored recommendation list now."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
+from ecrm_oscar.recommendations.models import Recommendation
 from ecrm_oscar.recommendations.training import train_all
 
 
 class Command(BaseCommand):
     help = "Train the recommenders on the shop's order history and store their lists."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="only train when no list is stored yet (what `make demo` does on every start)",
+        )
+
     def handle(self, *args, **options) -> None:
+        if options["if_empty"] and Recommendation.objects.exists():
+            self.stdout.write("Recommendations already trained; run without --if-empty to retrain.")
+            return
         report = train_all()
         rows = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
         self.stdout.write(
