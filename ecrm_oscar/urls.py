@@ -5,7 +5,7 @@ this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project
 the plugin once and never has to touch its URLconf again when it enables more apps.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from ecrm_oscar.core import views as core_views
 
@@ -13,4 +13,5 @@ app_name = "ecrm"
 
 urlpatterns = [
     path("ecrm/health/", core_views.health, name="health"),
+    path("", include("ecrm_oscar.recommendations.urls")),
 ]

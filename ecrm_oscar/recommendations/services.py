@@ -46,22 +46,8 @@ def stored_list(
         .prefetch_related("product__stockrecords")
         .order_by("rank")[: limit + len(excluded) + MAX_LIMIT]
     )
-    if request is not None and not hasattr(request, "user"):
-        request = None  # a bare request (no auth middleware): price for an anonymous shopper
-    purchase_strategy = Selector().strategy(request=request, user=getattr(request, "user", None))
-    products = []
-    for row in rows:
-        product = row.product
-        if product.pk in excluded or not product.is_public:
-            continue
-        info = purchase_strategy.fetch_for_product(product)
-        if not info.availability.is_available_to_buy:
-            continue
-        product.ecrm_strategy = strategy
-        products.append(product)
-        if len(products) == limit:
-            break
-    return products
+    candidates = (row.product for row in rows if row.product_id not in excluded)
+    return _buyable(candidates, strategy, limit, request)
 
 
 def also_bought(product: Any, limit: int = 6, request: Any = None) -> list[Any]:
@@ -84,3 +70,45 @@ def for_user(user: Any, limit: int = 6, request: Any = None) -> list[Any]:
         if products:
             return products
     return trending(limit=limit, request=request)
+
+
+def complete_order(basket: Any, limit: int = 6, request: Any = None) -> list[Any]:
+    """ "Complete your order": the also-bought lists of the basket's products, summed."""
+    limit = _clamp(limit)
+    if basket is None or not limit or not getattr(basket, "id", None):
+        return []
+    in_basket = {line.product_id for line in basket.all_lines() if line.product_id}
+    if not in_basket:
+        return []
+    rows = (
+        Recommendation.objects.filter(
+            strategy=ALSO_BOUGHT, subject__in=[f"product:{pk}" for pk in in_basket]
+        )
+        .exclude(product_id__in=in_basket)
+        .select_related("product", "product__product_class", "product__parent")
+        .prefetch_related("product__stockrecords")
+    )
+    totals: dict[int, float] = {}
+    products: dict[int, Any] = {}
+    for row in rows:
+        totals[row.product_id] = totals.get(row.product_id, 0.0) + row.score
+        products[row.product_id] = row.product
+    ranked = sorted(totals, key=lambda pk: (-totals[pk], pk))
+    return _buyable([products[pk] for pk in ranked], "complete_order", limit, request)
+
+
+def _buyable(candidates: Iterable[Any], strategy: str, limit: int, request: Any) -> list[Any]:
+    if request is not None and not hasattr(request, "user"):
+        request = None  # a bare request (no auth middleware): price for an anonymous shopper
+    purchase_strategy = Selector().strategy(request=request, user=getattr(request, "user", None))
+    chosen = []
+    for product in candidates:
+        if not product.is_public:
+            continue
+        if not purchase_strategy.fetch_for_product(product).availability.is_available_to_buy:
+            continue
+        product.ecrm_strategy = strategy
+        chosen.append(product)
+        if len(chosen) == limit:
+            break
+    return chosen

@@ -118,3 +118,49 @@ def test_train_command_if_empty(shop):
     out = StringIO()
     call_command("ecrm_train_recommendations", "--if-empty", stdout=out)
     assert "already trained" in out.getvalue()
+
+
+def test_complete_order_sums_the_basket_items_lists(shop, rf):
+    from oscar.core.loading import get_class, get_model
+
+    train_all()
+    basket = get_model("basket", "Basket").objects.create()
+    basket.strategy = get_class("partner.strategy", "Default")()
+    basket.add_product(shop["plate"], 1)
+    basket.add_product(shop["saucer"], 1)
+    listed = titles(services.complete_order(basket, 6))
+    assert listed[0] == "Mug"  # neighbour of both
+    assert "Plate" not in listed and "Saucer" not in listed
+    assert services.complete_order(None) == []
+    empty = get_model("basket", "Basket").objects.create()
+    assert services.complete_order(empty) == []
+
+
+def test_fragment_endpoint(shop, client):
+    train_all()
+    response = client.get("/ecrm/recommendations/for-you/?limit=3")
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert b"Recommended for you" in response.content
+    client.force_login(shop["loner"])
+    response = client.get("/ecrm/recommendations/for-you/?limit=abc&title=<b>Yours</b>")
+    assert response.status_code == 200
+    assert b"Scarf" in response.content
+    assert b"<b>Yours</b>" not in response.content and b"&lt;b&gt;Yours" in response.content
+    for url in (
+        "/ecrm/recommendations/trending/?category=999999",
+        "/ecrm/recommendations/trending/?category=abc&limit=-3",
+    ):
+        assert client.get(url).status_code == 200
+    assert client.get("/ecrm/recommendations/nope/").status_code == 404
+    assert client.post("/ecrm/recommendations/for-you/").status_code == 405
+
+
+def test_basket_and_account_pages_show_recommendations(shop, client):
+    train_all()
+    client.force_login(shop["loner"])
+    client.post(f"/basket/add/{shop['plate'].pk}/", {"quantity": 1})
+    response = client.get("/basket/")
+    assert b'data-ecrm-strategy="complete_order"' in response.content
+    response = client.get("/accounts/profile/")
+    assert b"data-ecrm-recommendations-url=" in response.content

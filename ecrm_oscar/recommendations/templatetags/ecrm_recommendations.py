@@ -35,3 +35,23 @@ def ecrm_trending(context, category=None, limit=6, title=None):
         "category": category,
         "request": request,
     }
+
+
+@register.inclusion_tag("ecrm/recommendations/list.html", takes_context=True)
+def ecrm_complete_order(context, basket, limit=6, title=None):
+    """ "Complete your order" on the basket page (the basket page is never cached)."""
+    request = context.get("request")
+    return {
+        "products": services.complete_order(basket, limit, request),
+        "title": title,
+        "placement": "basket",
+        "strategy": "complete_order",
+        "request": request,
+    }
+
+
+@register.inclusion_tag("ecrm/recommendations/placeholder.html")
+def ecrm_recommended_for_you(limit=6, title=""):
+    """A placeholder that loads the shopper's own list from the endpoint, so the page
+    around it can be cached for everyone."""
+    return {"placement": "for-you", "limit": limit, "title": title}
