@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     # Blend weights of "recommended for you" (neighbours weigh 1).
     "ECRM_RECOMMENDATION_OWN_WEIGHT": 2.0,
     "ECRM_RECOMMENDATION_TREND_WEIGHT": 0.5,
+    # Weight and size of implicit's ALS factors in the blend (needs the ``als`` extra).
+    "ECRM_RECOMMENDATION_ALS_WEIGHT": 1.0,
+    "ECRM_RECOMMENDATION_ALS_FACTORS": 64,
     # Whether "recommended for you" may list items the customer already bought.
     "ECRM_RECOMMENDATION_INCLUDE_PURCHASED": True,
 }

@@ -213,10 +213,32 @@ def _scaled(values: np.ndarray) -> np.ndarray:
     return values / peak if peak > 0 else values
 
 
+def als_factors(
+    bought: sp.csr_matrix, factors: int = 64, regularization: float = 0.05, iterations: int = 15
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """User and item factors from implicit's ALS, or None when implicit is not installed
+    (or there is nothing to factorise). Seeded, so training twice gives the same lists."""
+    if factors <= 0 or bought.nnz == 0:
+        return None
+    try:
+        from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    # implicit parallelises itself; a multi-threaded BLAS underneath only slows it down
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(
+            factors=factors, regularization=regularization, iterations=iterations, random_state=1
+        )
+        model.fit(bought.astype(np.float32), show_progress=False)
+    return np.asarray(model.user_factors), np.asarray(model.item_factors)
+
+
 class PersonalBlend:
-    """ "Recommended for you": the customer's own recent items, their co-bought neighbours
-    and what is trending, blended by fixed weights (chosen on a validation split taken
-    from the training data; see docs/recommendations.md)."""
+    """Recommended for you: the customer's own recent items, their co-bought neighbours,
+    what is trending and (with implicit installed) ALS latent factors, blended by fixed
+    weights chosen on a validation split taken from the training data (see
+    docs/recommendations.md)."""
 
     def __init__(
         self,
@@ -226,8 +248,12 @@ class PersonalBlend:
         own_weight: float = 2.0,
         trend_weight: float = 0.5,
         trend_half_life_days: float = 14.0,
+        als_weight: float = 1.0,
+        als_factors_count: int = 64,
     ):
         self.interactions = interactions
+        self.als_weight = als_weight
+        self.factors = als_factors(interactions.bought, als_factors_count) if als_weight else None
         self.similarity = item_similarity(interactions.bought, neighbours)
         self.own_weight = own_weight
         self.trend_weight = trend_weight
@@ -242,6 +268,9 @@ class PersonalBlend:
         row = self.interactions.recency.getrow(user_index)
         neighbours = _scaled(np.asarray((row @ self.similarity).todense()).ravel())
         scores = neighbours + self.trend_weight * self.trend
+        if self.factors is not None:
+            users, items = self.factors
+            scores += self.als_weight * _scaled(np.maximum(items @ users[user_index], 0.0))
         if include_own and row.nnz:
             own = np.zeros(self.interactions.recency.shape[1])
             own[row.indices] = row.data

@@ -101,6 +101,8 @@ def train_all() -> TrainingReport:
         own_weight=conf.get("ECRM_RECOMMENDATION_OWN_WEIGHT"),
         trend_weight=conf.get("ECRM_RECOMMENDATION_TREND_WEIGHT"),
         trend_half_life_days=conf.get("ECRM_RECOMMENDATION_TREND_HALF_LIFE_DAYS"),
+        als_weight=conf.get("ECRM_RECOMMENDATION_ALS_WEIGHT"),
+        als_factors_count=conf.get("ECRM_RECOMMENDATION_ALS_FACTORS"),
     )
     items = interactions.items
 
