@@ -6,7 +6,7 @@ Oscar orders and events, the evaluation command from a CSV, and both train the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -265,20 +265,42 @@ class PersonalBlend:
         self.trend = _scaled(trend.astype(np.float64))
 
     def scores(self, user_index: int, include_own: bool = True) -> np.ndarray:
-        row = self.interactions.recency.getrow(user_index)
-        neighbours = _scaled(np.asarray((row @ self.similarity).todense()).ravel())
-        scores = neighbours + self.trend_weight * self.trend
-        if self.factors is not None:
-            users, items = self.factors
-            scores += self.als_weight * _scaled(np.maximum(items @ users[user_index], 0.0))
-        if include_own and row.nnz:
-            own = np.zeros(self.interactions.recency.shape[1])
-            own[row.indices] = row.data
-            scores += self.own_weight * _scaled(own)
-        return scores
+        return self.scores_for(user_index, user_index + 1, include_own)[0]
 
     def recommend(self, user_index: int, k: int, exclude: np.ndarray | None = None) -> list[int]:
         return top_k(self.scores(user_index, include_own=exclude is None), k, exclude)
+
+    def scores_for(self, start: int, stop: int, include_own: bool = True) -> np.ndarray:
+        """Blend scores of users ``start:stop`` (dense rows); each part scaled to a row
+        maximum of 1 before weighting."""
+        recency = self.interactions.recency[start:stop]
+        scores = _scaled_rows(np.asarray((recency @ self.similarity).todense()))
+        scores += self.trend_weight * self.trend
+        if self.factors is not None:
+            users, items = self.factors
+            scores += self.als_weight * _scaled_rows(np.maximum(users[start:stop] @ items.T, 0.0))
+        if include_own:
+            scores += self.own_weight * _scaled_rows(np.asarray(recency.todense()))
+        return scores
+
+    def top_for_all(
+        self, k: int, include_own: bool = True, batch: int = 512
+    ) -> Iterator[tuple[int, list[int], np.ndarray]]:
+        """``(user_index, best item indexes, that user's scores)`` for every user, in
+        batches, so a large shop never holds a users × items matrix in memory."""
+        bought = self.interactions.bought
+        for start in range(0, bought.shape[0], batch):
+            stop = min(start + batch, bought.shape[0])
+            block = self.scores_for(start, stop, include_own)
+            for offset in range(stop - start):
+                user_index = start + offset
+                exclude = None if include_own else self.interactions.items_of(user_index)
+                yield user_index, top_k(block[offset], k, exclude), block[offset]
+
+
+def _scaled_rows(matrix: np.ndarray) -> np.ndarray:
+    peaks = matrix.max(axis=1, keepdims=True) if matrix.size else matrix
+    return np.divide(matrix, peaks, out=np.zeros_like(matrix, dtype=np.float64), where=peaks > 0)
 
 
 STRATEGIES["personal"] = PersonalBlend

@@ -121,11 +121,9 @@ def train_all() -> TrainingReport:
 
     include_bought = conf.get("ECRM_RECOMMENDATION_INCLUDE_PURCHASED")
     personal: list[Row] = []
-    for user_index, user in enumerate(interactions.users):
-        scores = model.scores(user_index, include_own=include_bought)
-        exclude = None if include_bought else interactions.items_of(user_index)
-        chosen = top_k(scores, size, exclude)
-        personal += _rows(PERSONAL, f"user:{user}", chosen, scores, items)
+    users = interactions.users
+    for user_index, chosen, scores in model.top_for_all(size, include_own=include_bought):
+        personal += _rows(PERSONAL, f"user:{users[user_index]}", chosen, scores, items)
     report.rows[PERSONAL] = _replace(PERSONAL, personal)
 
     trend = trending_scores(
