@@ -2,9 +2,11 @@
 
 Every capability app that serves endpoints (beacons, fragments, JSON) is reached through
 this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project includes
-the plugin once and never has to touch its URLconf again when it enables more apps.
+the plugin once and never has to touch its URLconf again when it enables more apps. An
+app's URLs are included only when the app is installed.
 """
 
+from django.apps import apps
 from django.urls import include, path
 
 from ecrm_oscar.core import views as core_views
@@ -13,5 +15,9 @@ app_name = "ecrm"
 
 urlpatterns = [
     path("ecrm/health/", core_views.health, name="health"),
-    path("", include("ecrm_oscar.recommendations.urls")),
 ]
+
+if apps.is_installed("ecrm_oscar.tracking"):
+    urlpatterns.append(path("", include("ecrm_oscar.tracking.urls")))
+if apps.is_installed("ecrm_oscar.recommendations"):
+    urlpatterns.append(path("", include("ecrm_oscar.recommendations.urls")))

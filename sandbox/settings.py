@@ -8,6 +8,7 @@ in docs/oscar-wagtail.md.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.urls import reverse_lazy
 from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-ecrm: the visitor cookie and the request's events (docs/tracking.md).
+    "ecrm_oscar.tracking.middleware.VisitorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Oscar: needs the session and the user, so after both.
@@ -178,6 +181,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks, run by `celery -A sandbox beat` (docs/tracking.md#retention).
+CELERY_BEAT_SCHEDULE = {
+    # Purge or anonymise events older than ECRM_TRACKING_RETENTION_DAYS, nightly.
+    "ecrm-tracking-purge": {
+        "task": "ecrm.tracking.purge",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
+
+# --- django-ecrm (docs/settings.md) ---------------------------------------------------
+# "all" (the default), "consent" (the demo shows its consent banner) or "off".
+ECRM_TRACKING_MODE = env_str("ECRM_TRACKING_MODE", "all")
 
 LOGGING = {
     "version": 1,
