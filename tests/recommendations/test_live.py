@@ -164,3 +164,43 @@ def test_basket_and_account_pages_show_recommendations(shop, client):
     assert b'data-ecrm-strategy="complete_order"' in response.content
     response = client.get("/accounts/profile/")
     assert b"data-ecrm-recommendations-url=" in response.content
+
+
+def test_list_markup_feeds_the_tracking_beacon(shop, client):
+    """The product page's list carries what beacon.js sends; the beacon records it."""
+    import json
+    import re
+
+    from ecrm_oscar.tracking.models import Event
+
+    train_all()
+    page = client.get(shop["plate"].get_absolute_url()).content.decode()
+    placement = re.search(r'data-ecrm-recommendations="([^"]+)"', page).group(1)
+    products = re.search(r'data-ecrm-products="([^"]+)"', page).group(1).split(",")
+    first = re.search(r'data-ecrm-product="(\d+)" data-ecrm-position="1"', page).group(1)
+    assert placement == "product:also_bought" and first == products[0]
+    body = {
+        "events": [
+            {
+                "type": "recommendation_impression",
+                "payload": {"placement": placement, "products": [int(p) for p in products]},
+            },
+            {
+                "type": "recommendation_clicked",
+                "product": int(first),
+                "payload": {"placement": placement, "position": 1},
+            },
+        ]
+    }
+    response = client.post(
+        "/ecrm/t/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_ORIGIN="http://testserver",
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"recorded": 2, "tracking": True}
+    clicked = Event.objects.get(type="recommendation_clicked")
+    assert clicked.product_id == int(first)
+    assert clicked.payload["placement"] == "product:also_bought"
