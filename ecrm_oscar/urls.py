@@ -3,9 +3,12 @@
 Every capability app that serves endpoints (beacons, fragments, JSON) is reached through
 this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project includes
 the plugin once and never has to touch its URLconf again when it enables more apps.
+Apps that are not installed add no URLs. The dashboard pages live under Oscar's
+dashboard, at ``/dashboard/ecrm/`` (namespace ``ecrm:dashboard``, docs/dashboard.md).
 """
 
-from django.urls import path
+from django.apps import apps
+from django.urls import include, path
 
 from ecrm_oscar.core import views as core_views
 
@@ -14,3 +17,14 @@ app_name = "ecrm"
 urlpatterns = [
     path("ecrm/health/", core_views.health, name="health"),
 ]
+
+if apps.is_installed("ecrm_oscar.dashboard"):
+    urlpatterns.append(
+        path(
+            "dashboard/ecrm/",
+            include((apps.get_app_config("ecrm_dashboard").urls[0], "dashboard")),
+        )
+    )
+
+if apps.is_installed("ecrm_wagtail.blocks"):
+    urlpatterns.append(path("ecrm/blocks/", include("ecrm_wagtail.blocks.urls")))

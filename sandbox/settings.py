@@ -8,10 +8,12 @@ in docs/oscar-wagtail.md.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.urls import reverse_lazy
 from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 
+from ecrm_oscar.dashboard import navigation as ecrm_dashboard_navigation
 from sandbox.env import (
     broker_from_url,
     cache_from_url,
@@ -57,7 +59,10 @@ INSTALLED_APPS = [
     # django-ecrm
     "ecrm_oscar.core",
     "ecrm_oscar.tracking",
+    "ecrm_oscar.customers",
+    "ecrm_oscar.dashboard",
     "ecrm_wagtail.helpcenter",
+    "ecrm_wagtail.blocks",
     # the demo shop's own pages and loader
     "sandbox.demo",
 ]
@@ -146,6 +151,11 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_ALLOW_ANON_CHECKOUT = True
+# The dashboard's "eCRM" menu: customers (360° view) and segments (docs/dashboard.md).
+OSCAR_DASHBOARD_NAVIGATION = [
+    *OSCAR_DASHBOARD_NAVIGATION,
+    ecrm_dashboard_navigation.ECRM_NAVIGATION,
+]
 # Oscar's product search and its category/catalogue browse pages use haystack; Whoosh is
 # a file index that needs no server (Solr or Elasticsearch for a large catalogue). It is
 # kept current on product saves. Wagtail's search is separate (wagtail.search).
@@ -160,6 +170,11 @@ HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 # Whoosh cannot facet; with Solr or Elasticsearch keep Oscar's default facets instead.
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 THUMBNAIL_DEBUG = False
+
+# --- django-ecrm -------------------------------------------------------------------
+# The demo's orders are from 2010-2011: measure recency and CLV from the newest order,
+# not from today, or every demo customer would be "lost" (docs/customers.md).
+ECRM_RFM_REFERENCE = env_str("ECRM_RFM_REFERENCE", "latest_order")
 
 # --- Wagtail -----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME
@@ -177,6 +192,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks for `celery -A sandbox beat`: recency moves every day without an order,
+# so customer profiles and segments are rebuilt nightly (docs/customers.md).
+CELERY_BEAT_SCHEDULE = {
+    "ecrm-customers-rebuild-profiles": {
+        "task": "ecrm.customers.rebuild_profiles",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 LOGGING = {
     "version": 1,
