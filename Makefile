@@ -75,7 +75,7 @@ test-postgres: $(STAMPS)/test
 	else echo "== make test, pass 2 of 2 skipped: PostgreSQL or Redis is not reachable (see above)"; fi
 
 bench: $(STAMPS)/test
-	$(PY) -m pytest tests/benchmarks -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS)
+	ECRM_BENCH_POSTGRES_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/benchmarks -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMPS)/test
 	$(PY) -m ruff check .

@@ -21,6 +21,42 @@ DEFAULTS: dict[str, Any] = {
     # Retry policy of the plugin's background tasks (exponential backoff, in seconds).
     "ECRM_TASK_MAX_RETRIES": 5,
     "ECRM_TASK_RETRY_BACKOFF_MAX": 600,
+    # --- tracking (docs/tracking.md) ----------------------------------------------------
+    # "all": record every visitor (Do-Not-Track, Global Privacy Control and bots excepted);
+    # "consent": only visitors who accepted the consent banner; "off": record nothing.
+    "ECRM_TRACKING_MODE": "all",
+    # Regular expressions (case-insensitive, searched in the User-Agent) of clients that
+    # are never tracked; None uses ecrm_oscar.tracking.gate.DEFAULT_BOT_PATTERNS.
+    "ECRM_TRACKING_BOT_PATTERNS": None,
+    # Largest JSON payload stored on one event, in bytes (keys are dropped beyond it).
+    "ECRM_TRACKING_PAYLOAD_MAX_BYTES": 2048,
+    # PostgreSQL only: False commits event-only transactions with synchronous_commit=off
+    # (a crash may lose the last fraction of a second of events, never an order).
+    "ECRM_TRACKING_SYNCHRONOUS_COMMIT": False,
+    # Events older than this many days are purged or anonymised (None: kept for ever).
+    "ECRM_TRACKING_RETENTION_DAYS": 395,
+    # "anonymise" keeps old events for aggregate statistics without user, visitor, session
+    # or order; "purge" deletes them.
+    "ECRM_TRACKING_RETENTION_MODE": "anonymise",
+    # Rows per statement of the retention purge, the visitor merge and erasure.
+    "ECRM_TRACKING_BATCH_SIZE": 5000,
+    # The signed first-party visitor cookie (the consent cookie shares domain, path,
+    # Secure and SameSite). SECURE None follows SESSION_COOKIE_SECURE.
+    "ECRM_VISITOR_COOKIE_NAME": "ecrm_vid",
+    "ECRM_VISITOR_COOKIE_AGE": 365 * 24 * 3600,
+    "ECRM_VISITOR_COOKIE_DOMAIN": None,
+    "ECRM_VISITOR_COOKIE_PATH": "/",
+    "ECRM_VISITOR_COOKIE_SECURE": None,
+    "ECRM_VISITOR_COOKIE_SAMESITE": "Lax",
+    # The visitor's answer to the consent banner ("granted" / "denied").
+    "ECRM_CONSENT_COOKIE_NAME": "ecrm_consent",
+    "ECRM_CONSENT_COOKIE_AGE": 182 * 24 * 3600,
+    # The beacon (POST /ecrm/t/): body limit, events per request, and rate limits as
+    # (requests, seconds) per visitor and per client IP address.
+    "ECRM_BEACON_MAX_BYTES": 8192,
+    "ECRM_BEACON_MAX_EVENTS": 20,
+    "ECRM_BEACON_RATE_LIMIT": (60, 60),
+    "ECRM_BEACON_IP_RATE_LIMIT": (600, 60),
     # Where ``ecrm_load_demo --full`` looks for the complete UCI Online Retail CSV.
     "ECRM_DEMO_FULL_DATA": None,
     # --- customers: profiles, RFM, CLV and segments (docs/customers.md) ---

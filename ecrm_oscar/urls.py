@@ -2,9 +2,10 @@
 
 Every capability app that serves endpoints (beacons, fragments, JSON) is reached through
 this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project includes
-the plugin once and never has to touch its URLconf again when it enables more apps.
-Apps that are not installed add no URLs. The dashboard pages live under Oscar's
-dashboard, at ``/dashboard/ecrm/`` (namespace ``ecrm:dashboard``, docs/dashboard.md).
+the plugin once and never has to touch its URLconf again when it enables more apps. An
+app's URLs are included only when the app is installed. The dashboard pages live under
+Oscar's dashboard, at ``/dashboard/ecrm/`` (namespace ``ecrm:dashboard``,
+docs/dashboard.md).
 """
 
 from django.apps import apps
@@ -17,6 +18,9 @@ app_name = "ecrm"
 urlpatterns = [
     path("ecrm/health/", core_views.health, name="health"),
 ]
+
+if apps.is_installed("ecrm_oscar.tracking"):
+    urlpatterns.append(path("", include("ecrm_oscar.tracking.urls")))
 
 if apps.is_installed("ecrm_oscar.dashboard"):
     urlpatterns.append(

@@ -43,6 +43,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+#: SQLite for a shop: write-ahead logging (readers never wait for the writer) with
+#: synchronous=NORMAL (a commit does not wait for fsync; a power cut may lose the last
+#: commits, never corrupt the file), and transactions that take the write lock when they
+#: begin (IMMEDIATE), so two writers queue up (``timeout``) instead of failing with
+#: "database is locked". django-ecrm's event capture depends on cheap commits.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+}
+
+
 def database_from_url(url: str, base_dir) -> dict:
     """Turn DATABASE_URL into Django's DATABASES['default'], or say what is wrong with it."""
     import dj_database_url
@@ -51,7 +63,7 @@ def database_from_url(url: str, base_dir) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(base_dir / "db.sqlite3"),
-            "OPTIONS": {"timeout": 30},
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     scheme = urlsplit(url).scheme
     supported = ("sqlite", "postgres", "postgresql", "pgsql", "mysql")
@@ -67,6 +79,8 @@ def database_from_url(url: str, base_dir) -> dict:
         raise ConfigError(f"DATABASE_URL could not be parsed: {exc}") from exc
     if scheme != "sqlite" and not config.get("NAME"):
         raise ConfigError("DATABASE_URL names no database (add /dbname at the end).")
+    if scheme == "sqlite":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 
 

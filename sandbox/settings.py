@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-ecrm: the visitor cookie and the request's events (docs/tracking.md).
+    "ecrm_oscar.tracking.middleware.VisitorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Oscar: needs the session and the user, so after both.
@@ -171,11 +173,6 @@ HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 THUMBNAIL_DEBUG = False
 
-# --- django-ecrm -------------------------------------------------------------------
-# The demo's orders are from 2010-2011: measure recency and CLV from the newest order,
-# not from today, or every demo customer would be "lost" (docs/customers.md).
-ECRM_RFM_REFERENCE = env_str("ECRM_RFM_REFERENCE", "latest_order")
-
 # --- Wagtail -----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
@@ -192,14 +189,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
-# Periodic tasks for `celery -A sandbox beat`: recency moves every day without an order,
-# so customer profiles and segments are rebuilt nightly (docs/customers.md).
+# Periodic tasks, run by `celery -A sandbox beat` (docs/tracking.md#retention,
+# docs/customers.md#how-profiles-are-computed).
 CELERY_BEAT_SCHEDULE = {
+    # Purge or anonymise events older than ECRM_TRACKING_RETENTION_DAYS, nightly.
+    "ecrm-tracking-purge": {
+        "task": "ecrm.tracking.purge",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    # Recency moves every day without an order: rebuild profiles and segments nightly.
     "ecrm-customers-rebuild-profiles": {
         "task": "ecrm.customers.rebuild_profiles",
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# --- django-ecrm (docs/settings.md) ---------------------------------------------------
+# "all" (the default), "consent" (the demo shows its consent banner) or "off".
+ECRM_TRACKING_MODE = env_str("ECRM_TRACKING_MODE", "all")
+# The demo's orders are from 2010-2011: measure recency and CLV from the newest order,
+# not from today, or every demo customer would be "lost" (docs/customers.md).
+ECRM_RFM_REFERENCE = env_str("ECRM_RFM_REFERENCE", "latest_order")
 
 LOGGING = {
     "version": 1,

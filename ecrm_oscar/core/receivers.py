@@ -20,14 +20,27 @@ from ecrm_oscar import conf
 logger = logging.getLogger("ecrm.receivers")
 
 
-def safe_receiver(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a signal receiver so it can never break the code that sent the signal."""
+def safe_receiver(
+    func: Callable[..., Any] | None = None, *, atomic: bool = True
+) -> Callable[..., Any]:
+    """Wrap a signal receiver so it can never break the code that sent the signal.
+
+    ``@safe_receiver`` or ``safe_receiver(func)``. ``atomic=False``
+    (``@safe_receiver(atomic=False)``) leaves out the savepoint, for receivers that
+    write nothing themselves or guard their own writes (``tracking.capture.record``),
+    and for hot signals like ``post_init``: on SQLite every ``atomic`` block begins a
+    transaction.
+    """
+    if func is None:
+        return functools.partial(safe_receiver, atomic=atomic)
 
     @functools.wraps(func)
     def wrapper(sender: Any, **kwargs: Any) -> Any:
         if kwargs.get("raw"):
             return None
         try:
+            if not atomic:
+                return func(sender, **kwargs)
             with transaction.atomic(using=kwargs.get("using") or DEFAULT_DB_ALIAS):
                 return func(sender, **kwargs)
         except Exception:

@@ -10,7 +10,7 @@ from ecrm_oscar.customers import rfm
 
 @register()
 def check_rfm_settings(app_configs, **kwargs):
-    """ecrm.E010: ECRM_RFM_* settings that cannot score or segment every customer."""
+    """ecrm.E201: ECRM_RFM_* settings that cannot score or segment every customer."""
     problems = []
     scoring = conf.get("ECRM_RFM_SCORING")
     if scoring not in ("quantiles", "thresholds"):
@@ -29,6 +29,6 @@ def check_rfm_settings(app_configs, **kwargs):
         if not isinstance(value, (int, float)) or value <= 0:
             problems.append(f"{name} must be a positive number of days")
     return [
-        Error(problem, hint="See docs/customers.md (RFM and CLV settings).", id="ecrm.E010")
+        Error(problem, hint="See docs/customers.md (RFM and CLV settings).", id="ecrm.E201")
         for problem in problems
     ]

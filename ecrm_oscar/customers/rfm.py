@@ -38,7 +38,7 @@ class RfmSegment(models.TextChoices):
 
 
 #: Default of ``ECRM_RFM_SEGMENTS``: first match wins; every (R, F, M) combination is
-#: covered (the ``ecrm.E010`` check verifies a project's own table).
+#: covered (the ``ecrm.E201`` check verifies a project's own table).
 DEFAULT_SEGMENTS: tuple[dict, ...] = (
     {"segment": "champions", "r": (4, 5), "fm": (4, 5)},
     {"segment": "new", "r": (4, 5), "f": (1, 1)},

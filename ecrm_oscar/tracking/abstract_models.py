@@ -37,6 +37,8 @@ class AbstractEvent(models.Model):
     )
     visitor_id = models.CharField(_("visitor"), max_length=36, blank=True, default="")
     session_key = models.CharField(_("session"), max_length=40, blank=True, default="")
+    # No single-column index on user and product: the composite indexes below start
+    # with them and serve every lookup by user or product; each index costs every insert.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -44,6 +46,7 @@ class AbstractEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("user"),
+        db_index=False,
     )
     product = models.ForeignKey(
         "catalogue.Product",
@@ -52,6 +55,7 @@ class AbstractEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("product"),
+        db_index=False,
     )
     category = models.ForeignKey(
         "catalogue.Category",

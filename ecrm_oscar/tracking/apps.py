@@ -9,6 +9,7 @@ class EcrmTrackingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ecrm_oscar.tracking import receivers
+        # Importing registers the system checks (ecrm.E101 ...).
+        from ecrm_oscar.tracking import checks, receivers  # noqa: F401
 
         receivers.connect()

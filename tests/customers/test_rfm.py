@@ -95,6 +95,13 @@ def test_table_problems_are_named():
     assert rfm.validate_thresholds({"recency": (3, 2, 1, 0)})
 
 
+def test_the_check_is_documented():
+    from pathlib import Path
+
+    documented = (Path(__file__).parents[2] / "docs" / "checks.md").read_text()
+    assert "`ecrm.E201`" in documented
+
+
 def test_rfm_settings_are_checked():
     assert checks.check_rfm_settings(None) == []
     with override_settings(
@@ -104,7 +111,7 @@ def test_rfm_settings_are_checked():
         ECRM_CLV_HORIZON_DAYS=0,
     ):
         messages = checks.check_rfm_settings(None)
-        assert {m.id for m in messages} == {"ecrm.E010"}
+        assert {m.id for m in messages} == {"ecrm.E201"}
         text = " ".join(m.msg for m in messages)
         for expected in ("ECRM_RFM_SEGMENTS", "ECRM_RFM_SCORING", "'recency'", "HORIZON"):
             assert expected in text
