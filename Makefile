@@ -42,6 +42,8 @@ demo: $(STAMPS)/sandbox
 	@$(MANAGE) migrate --noinput -v0
 	@$(MANAGE) ecrm_load_demo
 	@$(MANAGE) ecrm_train_recommendations --if-empty
+	@$(MANAGE) ecrm_backfill_events
+	@$(MANAGE) ecrm_rebuild_profiles --if-needed
 	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)
 	@$(MANAGE) runserver $(HOST):$(PORT) --noreload
 

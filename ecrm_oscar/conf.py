@@ -76,6 +76,32 @@ DEFAULTS: dict[str, Any] = {
     "ECRM_RECOMMENDATION_ALS_FACTORS": 64,
     # Whether "recommended for you" may list items the customer already bought.
     "ECRM_RECOMMENDATION_INCLUDE_PURCHASED": True,
+    # --- customers: profiles, RFM, CLV and segments (docs/customers.md) ---
+    # Reference time for recency and CLV: "now", or "latest_order" (the newest order in
+    # the shop, for historical data such as the demo's).
+    "ECRM_RFM_REFERENCE": "now",
+    # "quantiles": breakpoints are the 20/40/60/80 % quantiles of the customers (fitted by
+    # the full rebuild); "thresholds": the fixed ECRM_RFM_THRESHOLDS below.
+    "ECRM_RFM_SCORING": "quantiles",
+    "ECRM_RFM_THRESHOLDS": {
+        "recency": (30, 90, 180, 365),
+        "frequency": (1, 2, 4, 8),
+        "monetary": (100, 250, 500, 1000),
+    },
+    # Ordered (first match wins) score ranges of the seven RFM segments; None: the default
+    # table of ecrm_oscar.customers.rfm.DEFAULT_SEGMENTS.
+    "ECRM_RFM_SEGMENTS": None,
+    "ECRM_CLV_HORIZON_DAYS": 365,
+    "ECRM_CLV_LIFETIME_DAYS": 730,
+    # Orders in these statuses do not count towards profiles and order-based rules.
+    "ECRM_PROFILE_EXCLUDED_ORDER_STATUSES": ("Cancelled",),
+    "ECRM_SEGMENTS_CACHE_SECONDS": 300,
+    # Event-triggered membership updates wait this long (seconds) and run once per
+    # customer or visitor for everything that happened meanwhile (0: at once).
+    "ECRM_SEGMENTS_REFRESH_DELAY": 60,
+    # --- Wagtail blocks (docs/blocks.md) ---
+    # A visitor is "returning" when seen (or registered) more than this long ago.
+    "ECRM_BLOCKS_VISIT_GAP_MINUTES": 30,
 }
 
 

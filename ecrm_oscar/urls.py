@@ -3,7 +3,9 @@
 Every capability app that serves endpoints (beacons, fragments, JSON) is reached through
 this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project includes
 the plugin once and never has to touch its URLconf again when it enables more apps. An
-app's URLs are included only when the app is installed.
+app's URLs are included only when the app is installed. The dashboard pages live under
+Oscar's dashboard, at ``/dashboard/ecrm/`` (namespace ``ecrm:dashboard``,
+docs/dashboard.md).
 """
 
 from django.apps import apps
@@ -21,3 +23,14 @@ if apps.is_installed("ecrm_oscar.tracking"):
     urlpatterns.append(path("", include("ecrm_oscar.tracking.urls")))
 if apps.is_installed("ecrm_oscar.recommendations"):
     urlpatterns.append(path("", include("ecrm_oscar.recommendations.urls")))
+
+if apps.is_installed("ecrm_oscar.dashboard"):
+    urlpatterns.append(
+        path(
+            "dashboard/ecrm/",
+            include((apps.get_app_config("ecrm_dashboard").urls[0], "dashboard")),
+        )
+    )
+
+if apps.is_installed("ecrm_wagtail.blocks"):
+    urlpatterns.append(path("ecrm/blocks/", include("ecrm_wagtail.blocks.urls")))

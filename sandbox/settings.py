@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 
+from ecrm_oscar.dashboard import navigation as ecrm_dashboard_navigation
 from sandbox.env import (
     broker_from_url,
     cache_from_url,
@@ -59,7 +60,10 @@ INSTALLED_APPS = [
     "ecrm_oscar.core",
     "ecrm_oscar.tracking",
     "ecrm_oscar.recommendations",
+    "ecrm_oscar.customers",
+    "ecrm_oscar.dashboard",
     "ecrm_wagtail.helpcenter",
+    "ecrm_wagtail.blocks",
     # the demo shop's own pages and loader
     "sandbox.demo",
 ]
@@ -150,6 +154,11 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_ALLOW_ANON_CHECKOUT = True
+# The dashboard's "eCRM" menu: customers (360° view) and segments (docs/dashboard.md).
+OSCAR_DASHBOARD_NAVIGATION = [
+    *OSCAR_DASHBOARD_NAVIGATION,
+    ecrm_dashboard_navigation.ECRM_NAVIGATION,
+]
 # Oscar's product search and its category/catalogue browse pages use haystack; Whoosh is
 # a file index that needs no server (Solr or Elasticsearch for a large catalogue). It is
 # kept current on product saves. Wagtail's search is separate (wagtail.search).
@@ -181,18 +190,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
-# Periodic tasks, run by `celery -A sandbox beat` (docs/tracking.md#retention).
+# Periodic tasks, run by `celery -A sandbox beat` (docs/tracking.md#retention,
+# docs/customers.md#how-profiles-are-computed).
 CELERY_BEAT_SCHEDULE = {
     # Purge or anonymise events older than ECRM_TRACKING_RETENTION_DAYS, nightly.
     "ecrm-tracking-purge": {
         "task": "ecrm.tracking.purge",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Recency moves every day without an order: rebuild profiles and segments nightly.
+    "ecrm-customers-rebuild-profiles": {
+        "task": "ecrm.customers.rebuild_profiles",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- django-ecrm (docs/settings.md) ---------------------------------------------------
 # "all" (the default), "consent" (the demo shows its consent banner) or "off".
 ECRM_TRACKING_MODE = env_str("ECRM_TRACKING_MODE", "all")
+# The demo's orders are from 2010-2011: measure recency and CLV from the newest order,
+# not from today, or every demo customer would be "lost" (docs/customers.md).
+ECRM_RFM_REFERENCE = env_str("ECRM_RFM_REFERENCE", "latest_order")
 
 LOGGING = {
     "version": 1,

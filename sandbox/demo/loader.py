@@ -168,6 +168,53 @@ HOME_INTRO = (
     "orders (December 2010 to December 2011) come from the UCI Online Retail data set "
     "(Chen, Sain &amp; Guo, 2012; CC BY 4.0), loaded by django-ecrm's demo.</p>"
 )
+#: Personalised blocks of the demo home page (SegmentContentBlock, docs/blocks.md): the
+#: page is the same for everyone; each visitor's part is fetched by a small script.
+HOME_BODY = [
+    {
+        "type": "personalised",
+        "value": {
+            "audience": "returning",
+            "segments": [],
+            "greeting": True,
+            "greeting_text": "Welcome back, {name}!",
+            "content": '<p>Your orders are in <a href="/accounts/">your account</a>.</p>',
+        },
+    },
+    {
+        "type": "personalised",
+        "value": {
+            "audience": "segments",
+            "segments": ["champions", "loyal"],
+            "greeting": False,
+            "greeting_text": "",
+            "content": "<p>Thank you for being one of our best customers: new Christmas "
+            "decorations arrive every week.</p>",
+        },
+    },
+    {
+        "type": "personalised",
+        "value": {
+            "audience": "segments",
+            "segments": ["at-risk", "hibernating", "lost"],
+            "greeting": False,
+            "greeting_text": "",
+            "content": "<p>We have missed you! Have a look at what is new since your last "
+            "order.</p>",
+        },
+    },
+    {
+        "type": "personalised",
+        "value": {
+            "audience": "new",
+            "segments": [],
+            "greeting": False,
+            "greeting_text": "",
+            "content": "<p>New here? Every product comes from a real UK gift shop's "
+            "catalogue: start with a category below.</p>",
+        },
+    },
+]
 HELP_INTRO = (
     "<p>Answers about ordering, delivery, returns and your account. Browse the topics "
     "below or search the help center.</p>"
@@ -691,7 +738,9 @@ def _ensure_pages(report: LoadReport) -> None:
             root.refresh_from_db()
         slug = "home" if not root.get_children().filter(slug="home").exists() else "shop"
         home = root.add_child(
-            instance=HomePage(title=settings.OSCAR_SHOP_NAME, slug=slug, intro=HOME_INTRO)
+            instance=HomePage(
+                title=settings.OSCAR_SHOP_NAME, slug=slug, intro=HOME_INTRO, body=HOME_BODY
+            )
         )
         report.created["pages"] += 1
         if site is None:

@@ -8,6 +8,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from ecrm_wagtail.blocks.blocks import SegmentContentBlock
+
 
 class HomePage(Page):
     """The shop's home page, rendered inside Oscar's layout with its category tree."""
@@ -17,6 +19,8 @@ class HomePage(Page):
         [
             ("heading", blocks.CharBlock(form_classname="title")),
             ("paragraph", blocks.RichTextBlock()),
+            # shown only to chosen segments / new / returning visitors (docs/blocks.md)
+            ("personalised", SegmentContentBlock()),
         ],
         blank=True,
         use_json_field=True,

@@ -24,6 +24,7 @@ class Command(BaseCommand):
             f"  catalogue        {base}/catalogue/",
             f"  help center      {base}/help/",
             f"  Oscar dashboard  {base}/dashboard/",
+            f"  eCRM customers   {base}/dashboard/ecrm/customers/",
             f"  Wagtail admin    {base}/cms/",
             f"  Django admin     {base}/admin/",
             "",

@@ -1,0 +1,1 @@
+"""Customer profiles (orders, RFM, CLV, next purchase) and segments, computed by Celery."""

@@ -1,0 +1,100 @@
+"""Receivers of customers: they only enqueue work after the commit, never compute.
+
+- Oscar's ``order_placed`` and ``order_status_changed`` → ``update_profile(user_id)``.
+- tracking's ``events_recorded`` signal (or, where the tracking app has none, ``post_save``
+  of ``Event``) → ``refresh_segments`` for that customer or visitor, only when the
+  event's type can change an active segment (decided from a cached set, so ordinary page
+  views cost nothing: no query, no savepoint).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models.signals import post_save
+from oscar.apps.order.signals import order_placed, order_status_changed
+
+from ecrm_oscar.core.receivers import safe_receiver
+from ecrm_oscar.core.tasks import enqueue_on_commit
+
+logger = logging.getLogger("ecrm.receivers")
+
+
+@safe_receiver
+def on_order_placed(sender, order=None, user=None, **kwargs) -> None:
+    from ecrm_oscar.customers import tasks
+
+    user_id = getattr(order, "user_id", None)
+    if user_id:
+        enqueue_on_commit(tasks.update_profile, user_id)
+
+
+@safe_receiver
+def on_order_status_changed(sender, order=None, **kwargs) -> None:
+    from ecrm_oscar.customers import tasks
+
+    user_id = getattr(order, "user_id", None)
+    if user_id:
+        enqueue_on_commit(tasks.update_profile, user_id)
+
+
+@safe_receiver
+def _schedule_segment_refresh(sender, subjects=None, **kwargs) -> None:
+    from ecrm_oscar.customers import tasks
+
+    for (user_id, visitor_id), event_type in subjects.items():
+        tasks.schedule_refresh(user_id, visitor_id, event_type)
+
+
+def _relevant_subjects(events) -> dict[tuple[int | None, str], str]:
+    """(user id, visitor id) → the event type to refresh for, for relevant events only.
+
+    A customer's events refresh the customer; an anonymous visitor's the visitor. When one
+    subject has several relevant types, the refresh looks at every segment ("").
+    """
+    from ecrm_oscar.customers.segments import relevant_event_types
+
+    relevant = relevant_event_types()
+    subjects: dict[tuple[int | None, str], str] = {}
+    if not relevant:
+        return subjects
+    for event in events:
+        if event.type not in relevant or not (event.user_id or event.visitor_id):
+            continue
+        key = (event.user_id, "" if event.user_id else event.visitor_id)
+        subjects[key] = event.type if subjects.get(key, event.type) == event.type else ""
+    return subjects
+
+
+def on_events_recorded(sender, events=(), **kwargs) -> None:
+    """tracking's ``events_recorded``: a cheap filter (a cache read) first, then the
+    safe part only for events an active segment condition reads."""
+    try:
+        subjects = _relevant_subjects(events)
+    except Exception:
+        logger.exception("django-ecrm: could not check events for segment refresh")
+        return
+    if subjects:
+        _schedule_segment_refresh(sender, subjects=subjects)
+
+
+def on_event_saved(sender, instance=None, created=False, raw=False, **kwargs) -> None:
+    """``post_save`` of ``Event``, for tracking apps without ``events_recorded``."""
+    if raw or not created:
+        return
+    on_events_recorded(sender, events=[instance])
+
+
+def connect() -> None:
+    from ecrm_oscar.tracking.models import Event
+
+    order_placed.connect(on_order_placed, dispatch_uid="ecrm_customers.order_placed")
+    order_status_changed.connect(
+        on_order_status_changed, dispatch_uid="ecrm_customers.order_status_changed"
+    )
+    try:  # tracking's own signal, sent once per batch of written events
+        from ecrm_oscar.tracking.signals import events_recorded
+    except ImportError:  # a tracking app that writes one event per save
+        post_save.connect(on_event_saved, sender=Event, dispatch_uid="ecrm_customers.event_saved")
+    else:
+        events_recorded.connect(on_events_recorded, dispatch_uid="ecrm_customers.events_recorded")

@@ -1,0 +1,1 @@
+"""django-ecrm's pages in Oscar's dashboard: customers, the 360° view, segments."""

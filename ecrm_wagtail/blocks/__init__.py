@@ -1,0 +1,1 @@
+"""Wagtail StreamField blocks that personalise pages for segments and returning visitors."""
