@@ -1,21 +1,84 @@
-"""Help center pages. The root page lists its sections; articles arrive as its children."""
+"""Help center pages: root -> categories (orderable in Wagtail's page explorer) -> articles.
+
+Articles have a StreamField body (``blocks.article_body_blocks``), tags, manual and
+automatic related articles, a "last reviewed" date and a visibility (public or logged-in
+only). Drafts, previews, revisions and scheduled publishing are Wagtail's own.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.db.models import Count, Q
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from ecrm_wagtail.helpcenter.blocks import article_body_blocks, richtext_to_text
 
-class HelpCenterPage(Page):
+#: Font Awesome 5 (shipped with Oscar's storefront) icons editors pick for a category.
+CATEGORY_ICONS = [
+    ("question-circle", _("Question")),
+    ("truck", _("Delivery")),
+    ("undo", _("Returns")),
+    ("credit-card", _("Payment")),
+    ("user", _("Account")),
+    ("star", _("Loyalty")),
+    ("gift", _("Gifts")),
+    ("tag", _("Vouchers")),
+    ("box", _("Orders")),
+    ("shield-alt", _("Privacy and security")),
+    ("envelope", _("Contact")),
+]
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Everyone")
+    LOGGED_IN = "logged_in", _("Logged-in customers only")
+
+
+def visible_articles(request=None, queryset=None):
+    """Live, public articles the requester may read (logged-in-only ones need a login)."""
+    queryset = queryset if queryset is not None else HelpArticlePage.objects.all()
+    queryset = queryset.live().public()
+    user = getattr(request, "user", None)
+    if not (user is not None and user.is_authenticated):
+        queryset = queryset.filter(visibility=Visibility.PUBLIC)
+    return queryset
+
+
+class HelpPageMixin:
+    """Shared by the help center's page types."""
+
+    def help_breadcrumbs(self):
+        """The help center and category above this page (for the breadcrumb trail)."""
+        return self.get_ancestors().type(HelpCenterPage, HelpCategoryPage).specific()
+
+    def help_root(self) -> HelpCenterPage | None:
+        """The help center this page belongs to (itself for the root)."""
+        if isinstance(self, HelpCenterPage):
+            return self
+        return self.get_ancestors().type(HelpCenterPage).specific().last()
+
+
+class HelpCenterPage(HelpPageMixin, Page):
     """The root of a help center (one per site and language), e.g. served at /help/."""
 
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
+    subpage_types = ["ecrm_helpcenter.HelpCategoryPage"]
     template = "ecrm/helpcenter/help_center_page.html"
 
     class Meta:
@@ -24,5 +87,179 @@ class HelpCenterPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # Wagtail's explorer order (editors drag categories into place).
         context["sections"] = self.get_children().live().public().specific()
+        context["help_root"] = self
+        return context
+
+
+class HelpCategoryPage(HelpPageMixin, Page):
+    """A topic of the help center (Delivery, Returns ...) listing its articles."""
+
+    icon = models.CharField(
+        _("icon"), max_length=40, choices=CATEGORY_ICONS, default="question-circle"
+    )
+    description = models.TextField(_("description"), blank=True, max_length=500)
+
+    content_panels = [*Page.content_panels, FieldPanel("icon"), FieldPanel("description")]
+    search_fields = [*Page.search_fields, index.SearchField("description")]
+    parent_page_types = ["ecrm_helpcenter.HelpCenterPage"]
+    subpage_types = ["ecrm_helpcenter.HelpArticlePage"]
+    template = "ecrm/helpcenter/help_category_page.html"
+
+    class Meta:
+        verbose_name = _("help category")
+        verbose_name_plural = _("help categories")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = visible_articles(
+            request, HelpArticlePage.objects.child_of(self)
+        ).order_by("path")
+        context["help_root"] = self.help_root()
+        return context
+
+
+class HelpArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "ecrm_helpcenter.HelpArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class HelpArticleRelatedLink(Orderable):
+    """A related article chosen by the editor (shown before the automatic ones)."""
+
+    page = ParentalKey(
+        "ecrm_helpcenter.HelpArticlePage", on_delete=models.CASCADE, related_name="related_links"
+    )
+    article = models.ForeignKey(
+        "ecrm_helpcenter.HelpArticlePage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("article"),
+    )
+
+    panels = [FieldPanel("article")]
+
+
+class HelpArticlePage(HelpPageMixin, Page):
+    """One help article."""
+
+    summary = models.TextField(
+        _("summary"),
+        blank=True,
+        max_length=300,
+        help_text=_("One or two sentences shown in lists and search results."),
+    )
+    body = StreamField(article_body_blocks(), blank=True, verbose_name=_("body"))
+    tags = ClusterTaggableManager(through=HelpArticleTag, blank=True, verbose_name=_("tags"))
+    last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("tags"), FieldPanel("last_reviewed"), FieldPanel("visibility")],
+            heading=_("About this article"),
+        ),
+        InlinePanel("related_links", label=_("Related articles")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.RelatedFields("tags", [index.SearchField("name", boost=2)]),
+        index.FilterField("visibility"),
+    ]
+    parent_page_types = ["ecrm_helpcenter.HelpCategoryPage"]
+    subpage_types: list[str] = []
+    template = "ecrm/helpcenter/help_article_page.html"
+
+    class Meta:
+        verbose_name = _("help article")
+        verbose_name_plural = _("help articles")
+
+    # -- access -------------------------------------------------------------------------
+    def serve(self, request, *args, **kwargs):
+        if self.visibility == Visibility.LOGGED_IN and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return super().serve(request, *args, **kwargs)
+
+    # -- related articles ---------------------------------------------------------------
+    def related_articles(self, request=None, limit: int = 5) -> list[HelpArticlePage]:
+        """Manual related articles first, then automatic ones (shared tags, same category)."""
+        manual = [
+            link.article
+            for link in self.related_links.select_related("article").all()
+            if link.article.live
+            and (
+                link.article.visibility == Visibility.PUBLIC
+                or (request is not None and request.user.is_authenticated)
+            )
+        ]
+        result = manual[:limit]
+        if len(result) >= limit:
+            return result
+        tag_ids = list(self.tags.values_list("pk", flat=True))
+        parent = self.get_parent()
+        same_category = Q(path__startswith=parent.path, depth=self.depth) if parent else Q()
+        candidates = (
+            visible_articles(request)
+            .exclude(pk__in=[self.pk, *[a.pk for a in result]])
+            .filter(Q(tags__in=tag_ids) | same_category)
+            .annotate(shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
+            .order_by("-shared", "path")
+            .distinct()
+        )
+        result.extend(candidates[: limit - len(result)])
+        return result
+
+    # -- structured data ----------------------------------------------------------------
+    def faq_items(self) -> list[tuple[str, str]]:
+        """(question, plain-text answer) of every FAQ block, in page order."""
+        items = []
+        for block in self.body:
+            if block.block_type == "faq":
+                for item in block.value["items"]:
+                    items.append((item["question"], richtext_to_text(item["answer"])))
+        return items
+
+    def faq_jsonld(self) -> str:
+        """A schema.org FAQPage ``<script>``, or "" when the article has no FAQ block.
+
+        ``<``, ``>`` and ``&`` are escaped as JSON unicode escapes, so an answer can never
+        close the script element.
+        """
+        items = self.faq_items()
+        if not items:
+            return ""
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": [
+                {
+                    "@type": "Question",
+                    "name": question,
+                    "acceptedAnswer": {"@type": "Answer", "text": answer},
+                }
+                for question, answer in items
+            ],
+        }
+        payload = (
+            json.dumps(data, ensure_ascii=False)
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+        )
+        return mark_safe(f'<script type="application/ld+json">{payload}</script>')
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["category"] = self.get_parent().specific
+        context["related"] = self.related_articles(request)
+        context["help_root"] = self.help_root()
         return context
