@@ -20,6 +20,7 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -71,8 +72,11 @@ class HelpPageMixin:
         return self.get_ancestors().type(HelpCenterPage).specific().last()
 
 
-class HelpCenterPage(HelpPageMixin, Page):
-    """The root of a help center (one per site and language), e.g. served at /help/."""
+class HelpCenterPage(RoutablePageMixin, HelpPageMixin, Page):
+    """The root of a help center (one per site and language), e.g. served at /help/.
+
+    Routes below it: ``search/`` (the search page); more are added by later features.
+    """
 
     intro = RichTextField(_("introduction"), blank=True)
 
@@ -91,6 +95,26 @@ class HelpCenterPage(HelpPageMixin, Page):
         context["sections"] = self.get_children().live().public().specific()
         context["help_root"] = self
         return context
+
+    @path("search/", name="search")
+    def search_view(self, request):
+        from ecrm_wagtail.helpcenter import search
+
+        raw = request.GET.get("q", "")
+        results = search.search_articles(raw, root=self, request=request)
+        if results.query:
+            search.log_search(
+                results.query,
+                language=self.locale.language_code,
+                results=len(results.hits),
+                source="search",
+                request=request,
+            )
+        return self.render(
+            request,
+            template="ecrm/helpcenter/search.html",
+            context_overrides={"results": results, "search_query": results.query},
+        )
 
 
 class HelpCategoryPage(HelpPageMixin, Page):
@@ -263,3 +287,114 @@ class HelpArticlePage(HelpPageMixin, Page):
         context["related"] = self.related_articles(request)
         context["help_root"] = self.help_root()
         return context
+
+
+# -- search: synonyms, passage index, search log --------------------------------------------
+
+
+class HelpSynonym(models.Model):
+    """A group of words or phrases that mean the same to shoppers (editor-managed snippet).
+
+    A search or assistant question containing any of them also looks for the others, e.g.
+    "refund, money back, reimbursement".
+    """
+
+    terms = models.CharField(
+        _("terms"),
+        max_length=500,
+        help_text=_("Comma-separated words or phrases that mean the same, e.g. refund, money back"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=15,
+        blank=True,
+        help_text=_("Language code (en-gb, fa, th); empty: every language."),
+    )
+
+    panels = [FieldPanel("terms"), FieldPanel("language")]
+
+    class Meta:
+        verbose_name = _("search synonym group")
+        verbose_name_plural = _("search synonyms")
+        ordering = ["terms"]
+
+    def __str__(self) -> str:
+        return self.terms
+
+    def term_list(self) -> list[str]:
+        return [t.strip().lower() for t in self.terms.split(",") if t.strip()]
+
+
+class HelpPassage(models.Model):
+    """A paragraph-sized piece of a live article: what search snippets and the assistant quote.
+
+    Rebuilt whenever an article is published (``indexing.index_article``); ``terms`` holds
+    the passage's distinct tokens between spaces, ``length`` its token count (for BM25).
+    """
+
+    article = models.ForeignKey(
+        "ecrm_helpcenter.HelpArticlePage", on_delete=models.CASCADE, related_name="passages"
+    )
+    language = models.CharField(max_length=15, db_index=True)
+    position = models.PositiveIntegerField(default=0)
+    heading = models.CharField(max_length=255, blank=True)
+    text = models.TextField()
+    terms = models.TextField(blank=True)
+    length = models.PositiveIntegerField(default=0)
+    visibility = models.CharField(max_length=16, default=Visibility.PUBLIC)
+
+    class Meta:
+        ordering = ["article_id", "position"]
+        verbose_name = _("article passage")
+        verbose_name_plural = _("article passages")
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.position}"
+
+
+class HelpTerm(models.Model):
+    """Vocabulary of the passage index: one row per (language, word as written), its stem
+    and the number of passages containing it. Typo correction looks here (pg_trgm on
+    PostgreSQL), BM25 takes document frequencies from here."""
+
+    language = models.CharField(max_length=15)
+    term = models.CharField(max_length=60)
+    stem = models.CharField(max_length=60, db_index=True)
+    df = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "term"], name="ecrm_help_term_unique")
+        ]
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class SearchSource(models.TextChoices):
+    SEARCH = "search", _("Search page")
+    ASSISTANT = "assistant", _("Help assistant")
+    CONTACT = "contact", _("Contact form suggestions")
+
+
+class HelpSearchLog(models.Model):
+    """One search of the help center (for the editor reports: top and zero-result searches)."""
+
+    query = models.CharField(_("query"), max_length=200)
+    language = models.CharField(_("language"), max_length=15, blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=SearchSource.choices, default=SearchSource.SEARCH
+    )
+    results = models.PositiveIntegerField(_("results"), default=0)
+    visitor = models.CharField(_("visitor"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("help search")
+        verbose_name_plural = _("help searches")
+
+    def __str__(self) -> str:
+        return self.query

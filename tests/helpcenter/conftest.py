@@ -22,7 +22,13 @@ class HelpTree:
 
 
 @pytest.fixture
-def help_tree(db) -> HelpTree:
+def help_tree(db, django_capture_on_commit_callbacks) -> HelpTree:
+    # publishing enqueues the passage indexing after commit: run it
+    with django_capture_on_commit_callbacks(execute=True):
+        return _build()
+
+
+def _build() -> HelpTree:
     from wagtail.models import Site
 
     site_root = Site.objects.get(is_default_site=True).root_page
