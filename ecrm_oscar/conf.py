@@ -23,6 +23,14 @@ DEFAULTS: dict[str, Any] = {
     "ECRM_TASK_RETRY_BACKOFF_MAX": 600,
     # Where ``ecrm_load_demo --full`` looks for the complete UCI Online Retail CSV.
     "ECRM_DEMO_FULL_DATA": None,
+    # --- help center (ecrm_wagtail.helpcenter) and support cases (ecrm_oscar.support) ---
+    # Votes ("was this helpful?") one network address may cast on one article per day;
+    # more are refused (ballot stuffing by clearing cookies).
+    "ECRM_HELP_VOTES_PER_IP": 3,
+    # Support cases the contact form accepts from one address (or account) per hour.
+    "ECRM_SUPPORT_CASES_PER_HOUR": 5,
+    # Address new support cases are announced to (None: no staff email, only the dashboard).
+    "ECRM_SUPPORT_EMAIL": None,
 }
 
 

@@ -166,8 +166,8 @@ class HelpArticleRelatedLink(Orderable):
     panels = [FieldPanel("article")]
 
 
-class HelpArticlePage(HelpPageMixin, Page):
-    """One help article."""
+class HelpArticlePage(RoutablePageMixin, HelpPageMixin, Page):
+    """One help article. Routes: the article itself and ``feedback/`` (POST, the vote)."""
 
     summary = models.TextField(
         _("summary"),
@@ -286,7 +286,17 @@ class HelpArticlePage(HelpPageMixin, Page):
         context["category"] = self.get_parent().specific
         context["related"] = self.related_articles(request)
         context["help_root"] = self.help_root()
+        from ecrm_wagtail.helpcenter.feedback import current_vote
+
+        context["vote"] = current_vote(request, self)
+        context["feedback_reasons"] = FeedbackReason.choices
         return context
+
+    @path("feedback/", name="feedback")
+    def feedback_view(self, request):
+        from ecrm_wagtail.helpcenter import views
+
+        return views.feedback(request, self)
 
 
 # -- search: synonyms, passage index, search log --------------------------------------------
@@ -398,3 +408,56 @@ class HelpSearchLog(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+# -- feedback -------------------------------------------------------------------------------
+
+
+class FeedbackReason(models.TextChoices):
+    UNCLEAR = "unclear", _("It was hard to understand")
+    OUTDATED = "outdated", _("It is out of date or wrong")
+    NOT_ANSWERED = "not_answered", _("It did not answer my question")
+    OTHER = "other", _("Something else")
+
+
+class HelpFeedback(models.Model):
+    """One visitor's "was this helpful?" vote on one article (changing it updates the row).
+
+    ``voter`` is the visitor's key (account, tracking visitor id or the help center's own
+    cookie); ``address`` a salted hash of the network address, for the per-address limit.
+    """
+
+    article = models.ForeignKey(
+        "ecrm_helpcenter.HelpArticlePage",
+        on_delete=models.CASCADE,
+        related_name="feedback",
+        verbose_name=_("article"),
+    )
+    voter = models.CharField(_("voter"), max_length=64)
+    address = models.CharField(_("address hash"), max_length=64, blank=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    helpful = models.BooleanField(_("helpful"))
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=FeedbackReason.choices, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("voted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "voter"], name="ecrm_help_one_vote")
+        ]
+        ordering = ["-updated_at"]
+        verbose_name = _("article feedback")
+        verbose_name_plural = _("article feedback")
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
