@@ -5,6 +5,7 @@ this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project
 the plugin once and never has to touch its URLconf again when it enables more apps.
 """
 
+from django.apps import apps
 from django.urls import path
 
 from ecrm_oscar.core import views as core_views
@@ -14,3 +15,9 @@ app_name = "ecrm"
 urlpatterns = [
     path("ecrm/health/", core_views.health, name="health"),
 ]
+
+# --- support cases (issue 6): shopper pages under /ecrm/support/ ---
+if apps.is_installed("ecrm_oscar.support"):
+    from ecrm_oscar.support.urls import urlpatterns as support_urls
+
+    urlpatterns += support_urls

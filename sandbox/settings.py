@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "ecrm_oscar.core",
     "ecrm_oscar.tracking",
     "ecrm_wagtail.helpcenter",
+    "ecrm_oscar.support",
+    "ecrm_oscar.support.dashboard",
     # the demo shop's own pages and loader
     "sandbox.demo",
 ]
@@ -163,6 +165,16 @@ HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 # Whoosh cannot facet; with Solr or Elasticsearch keep Oscar's default facets instead.
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 THUMBNAIL_DEBUG = False
+
+# django-ecrm's support cases in the dashboard menu (docs/support.md)
+OSCAR_DASHBOARD_NAVIGATION = [
+    *OSCAR_DASHBOARD_NAVIGATION,
+    {
+        "label": "Support cases",
+        "icon": "fas fa-life-ring",
+        "url_name": "ecrm_support_dashboard:ecrm-support-case-list",
+    },
+]
 
 # --- Wagtail -----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME

@@ -24,6 +24,8 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ecrm_oscar.urls")),
+    # django-ecrm's support cases in Oscar's dashboard (before Oscar's own URLs)
+    path("dashboard/support/", apps.get_app_config("ecrm_support_dashboard").urls),
     # Oscar names "/" 'home' and redirects it to the catalogue; the demo lets Wagtail's
     # home page answer instead, under the same name so Oscar's templates keep linking to it.
     path("", wagtail_views.serve, {"path": ""}, name="home"),
