@@ -75,7 +75,8 @@ class HelpPageMixin:
 class HelpCenterPage(RoutablePageMixin, HelpPageMixin, Page):
     """The root of a help center (one per site and language), e.g. served at /help/.
 
-    Routes below it: ``search/`` (the search page); more are added by later features.
+    Routes below it: ``search/`` (the search page), ``assistant/`` (the help assistant),
+    ``suggest/`` (contact form suggestions, JSON) and ``contact/`` (opens a support case).
     """
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -95,6 +96,24 @@ class HelpCenterPage(RoutablePageMixin, HelpPageMixin, Page):
         context["sections"] = self.get_children().live().public().specific()
         context["help_root"] = self
         return context
+
+    @path("assistant/", name="assistant")
+    def assistant_view(self, request):
+        from ecrm_wagtail.helpcenter import views
+
+        return views.assistant(request, self)
+
+    @path("suggest/", name="suggest")
+    def suggest_view(self, request):
+        from ecrm_wagtail.helpcenter import views
+
+        return views.suggest(request, self)
+
+    @path("contact/", name="contact")
+    def contact_view(self, request):
+        from ecrm_wagtail.helpcenter import views
+
+        return views.contact(request, self)
 
     @path("search/", name="search")
     def search_view(self, request):
@@ -287,7 +306,9 @@ class HelpArticlePage(RoutablePageMixin, HelpPageMixin, Page):
         context["related"] = self.related_articles(request)
         context["help_root"] = self.help_root()
         from ecrm_wagtail.helpcenter.feedback import current_vote
+        from ecrm_wagtail.helpcenter.views import remember_seen
 
+        remember_seen(request, self)
         context["vote"] = current_vote(request, self)
         context["feedback_reasons"] = FeedbackReason.choices
         return context
@@ -461,3 +482,31 @@ class HelpFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
+
+
+# -- assistant and contact sessions (deflection) ---------------------------------------------
+
+
+class HelpContactSession(models.Model):
+    """One visitor's attempt to get help: assistant questions and/or the contact form.
+
+    A session that never became a support case was *deflected* (the editor report's
+    deflection rate).
+    """
+
+    key = models.CharField(_("visitor"), max_length=64, db_index=True)
+    language = models.CharField(_("language"), max_length=15, blank=True)
+    questions = models.PositiveIntegerField(_("assistant questions"), default=0)
+    suggestions = models.PositiveIntegerField(_("contact form suggestion lists"), default=0)
+    last_question = models.CharField(_("last question"), max_length=200, blank=True)
+    case_number = models.CharField(_("support case"), max_length=12, blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("last activity"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("help session")
+        verbose_name_plural = _("help sessions")
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]} {self.created_at:%Y-%m-%d}"

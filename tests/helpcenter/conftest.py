@@ -21,6 +21,16 @@ class HelpTree:
     members: object
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached statistics must not leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def help_tree(db, django_capture_on_commit_callbacks) -> HelpTree:
     # publishing enqueues the passage indexing after commit: run it
