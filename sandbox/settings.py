@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     # help center: /help/search/ routes and editor-promoted search results
     "wagtail.contrib.routable_page",
     "wagtail.contrib.search_promotions",
+    # help center in English, Persian and Thai: Wagtail locales and translations
+    "wagtail.locales",
+    "wagtail.contrib.simple_translation",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -180,7 +183,10 @@ OSCAR_DASHBOARD_NAVIGATION = [
 WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": search_backend_from_url(env_str("ECRM_SEARCH_URL"))}
-WAGTAIL_I18N_ENABLED = False
+# Pages per language (the help center in English, Persian and Thai); pages of other
+# languages are served under /fa/... and /th/... (sandbox/urls.py, i18n_patterns).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 
 # --- Celery (the project owns the Celery app: sandbox/celery.py) ----------------------
 CELERY_BROKER_URL = broker_from_url(env_str("CELERY_BROKER_URL"))
