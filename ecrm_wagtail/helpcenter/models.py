@@ -230,6 +230,10 @@ class HelpArticlePage(RoutablePageMixin, HelpPageMixin, Page):
     def serve(self, request, *args, **kwargs):
         if self.visibility == Visibility.LOGGED_IN and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if request.method == "GET" and not getattr(request, "is_preview", False):
+            from ecrm_wagtail.helpcenter.reports import count_view
+
+            count_view(self)
         return super().serve(request, *args, **kwargs)
 
     # -- related articles ---------------------------------------------------------------
@@ -510,3 +514,23 @@ class HelpContactSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]} {self.created_at:%Y-%m-%d}"
+
+
+class HelpArticleViews(models.Model):
+    """Views of one article on one day (the editor report's views per article)."""
+
+    article = models.ForeignKey(
+        "ecrm_helpcenter.HelpArticlePage", on_delete=models.CASCADE, related_name="daily_views"
+    )
+    date = models.DateField(_("date"))
+    views = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "date"], name="ecrm_help_views_day")
+        ]
+        verbose_name = _("article views")
+        verbose_name_plural = _("article views")
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.date}: {self.views}"
