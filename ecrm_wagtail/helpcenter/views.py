@@ -191,8 +191,7 @@ def suggest(request: HttpRequest, root) -> HttpResponse:
     if results.query and len(results.query) >= 3:
         help_session = _help_session(request, root.locale.language_code)
         help_session.suggestions += 1
-        help_session.last_question = results.query[:200]
-        help_session.save(update_fields=["suggestions", "last_question", "updated_at"])
+        help_session.save(update_fields=["suggestions", "updated_at"])
     return SafeJsonResponse(
         {
             "suggestions": [
@@ -236,7 +235,7 @@ def contact(request: HttpRequest, root) -> HttpResponse:
                 order=form.cleaned_data.get("order"),
                 request=request,
                 context={
-                    "question": help_session.last_question or question,
+                    "question": question or help_session.last_question,
                     "articles": list(request.session.get(SEEN_SESSION_KEY, [])),
                     "help_session": help_session.pk,
                 },
