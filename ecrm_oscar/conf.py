@@ -102,6 +102,14 @@ DEFAULTS: dict[str, Any] = {
     # --- Wagtail blocks (docs/blocks.md) ---
     # A visitor is "returning" when seen (or registered) more than this long ago.
     "ECRM_BLOCKS_VISIT_GAP_MINUTES": 30,
+    # --- help center (ecrm_wagtail.helpcenter) and support cases (ecrm_oscar.support) ---
+    # Votes ("was this helpful?") one network address may cast on one article per day;
+    # more are refused (ballot stuffing by clearing cookies).
+    "ECRM_HELP_VOTES_PER_IP": 3,
+    # Support cases the contact form accepts from one address (or account) per hour.
+    "ECRM_SUPPORT_CASES_PER_HOUR": 5,
+    # Address new support cases are announced to (None: no staff email, only the dashboard).
+    "ECRM_SUPPORT_EMAIL": None,
 }
 
 

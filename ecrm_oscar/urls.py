@@ -34,3 +34,8 @@ if apps.is_installed("ecrm_oscar.dashboard"):
 
 if apps.is_installed("ecrm_wagtail.blocks"):
     urlpatterns.append(path("ecrm/blocks/", include("ecrm_wagtail.blocks.urls")))
+# --- support cases (issue 6): shopper pages under /ecrm/support/ ---
+if apps.is_installed("ecrm_oscar.support"):
+    from ecrm_oscar.support.urls import urlpatterns as support_urls
+
+    urlpatterns += support_urls

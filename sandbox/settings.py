@@ -43,6 +43,12 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    # help center: /help/search/ routes and editor-promoted search results
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.search_promotions",
+    # help center in English, Persian and Thai: Wagtail locales and translations
+    "wagtail.locales",
+    "wagtail.contrib.simple_translation",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -64,6 +70,8 @@ INSTALLED_APPS = [
     "ecrm_oscar.dashboard",
     "ecrm_wagtail.helpcenter",
     "ecrm_wagtail.blocks",
+    "ecrm_oscar.support",
+    "ecrm_oscar.support.dashboard",
     # the demo shop's own pages and loader
     "sandbox.demo",
 ]
@@ -174,11 +182,24 @@ HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 THUMBNAIL_DEBUG = False
 
+# django-ecrm's support cases in the dashboard menu (docs/support.md)
+OSCAR_DASHBOARD_NAVIGATION = [
+    *OSCAR_DASHBOARD_NAVIGATION,
+    {
+        "label": "Support cases",
+        "icon": "fas fa-life-ring",
+        "url_name": "ecrm_support_dashboard:ecrm-support-case-list",
+    },
+]
+
 # --- Wagtail -----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": search_backend_from_url(env_str("ECRM_SEARCH_URL"))}
-WAGTAIL_I18N_ENABLED = False
+# Pages per language (the help center in English, Persian and Thai); pages of other
+# languages are served under /fa/... and /th/... (sandbox/urls.py, i18n_patterns).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 
 # --- Celery (the project owns the Celery app: sandbox/celery.py) ----------------------
 CELERY_BROKER_URL = broker_from_url(env_str("CELERY_BROKER_URL"))

@@ -10,6 +10,7 @@
 
 from django.apps import apps
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
@@ -24,13 +25,17 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ecrm_oscar.urls")),
+    # django-ecrm's support cases in Oscar's dashboard (before Oscar's own URLs)
+    path("dashboard/support/", apps.get_app_config("ecrm_support_dashboard").urls),
     # Oscar names "/" 'home' and redirects it to the catalogue; the demo lets Wagtail's
     # home page answer instead, under the same name so Oscar's templates keep linking to it.
     path("", wagtail_views.serve, {"path": ""}, name="home"),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail pages last; with i18n_patterns, pages of other locales (the Persian and Thai help
+# centers) are under /fa/ and /th/, the default language has no prefix.
+urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
 
 # Error pages: Oscar's, in the storefront layout, also for Wagtail's 404s.
 handler404 = "oscar.views.handler404"

@@ -7,3 +7,8 @@ class HelpCenterConfig(AppConfig):
     label = "ecrm_helpcenter"
     verbose_name = _("Help center")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecrm_wagtail.helpcenter import receivers
+
+        receivers.connect()

@@ -1,0 +1,1 @@
+"""Support cases (tickets): shoppers ask, staff answer, both ways, on the customer timeline."""

@@ -1,0 +1,1 @@
+"""Oscar dashboard pages for support cases (an ``OscarDashboardConfig`` sub-app)."""
