@@ -248,6 +248,23 @@ def test_incremental_refresh_moves_rfm_membership_in_a_few_queries(
     assert (counts["new"], counts["champions"]) == (0, 1)
 
 
+def test_segments_for_answers_from_the_database_when_the_cache_is_down(monkeypatch):
+    from django.core.cache import cache
+
+    ann = customer_with_orders([500], [5], AS_OF)
+    SegmentMembership.objects.create(
+        segment=_segment("big", ("spent_more_than", {"amount": "100"})), user=ann
+    )
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache is down")
+
+    for method in ("get", "get_many", "set", "add", "incr", "delete_many"):
+        monkeypatch.setattr(cache, method, down)
+    assert services.segments_for(ann, "v-ann") == {"big"}
+    segments.invalidate(user_id=ann.pk)  # logged, not raised
+
+
 def test_segments_for_unions_user_and_visitor():
     ann = customer_with_orders([500], [5], AS_OF)
     big = _segment("big", ("spent_more_than", {"amount": "100"}))
