@@ -1,21 +1,27 @@
 """Receivers of customers: they only enqueue work after the commit, never compute.
 
 - Oscar's ``order_placed`` and ``order_status_changed`` → ``update_profile(user_id)``.
-- tracking's ``events_recorded`` signal (or, where the tracking app has none, ``post_save``
-  of ``Event``) → ``refresh_segments`` for that customer or visitor, only when the
-  event's type can change an active segment (decided from a cached set, so ordinary page
-  views cost nothing: no query, no savepoint).
+- tracking's ``events_recorded`` signal → ``refresh_segments`` for that customer or
+  visitor, only when the event's type can change an active segment (decided from a
+  cached set, so ordinary page views cost nothing: no query, no savepoint). A login or
+  registration that joined a visitor's anonymous events to the account refreshes both
+  the account and the visitor.
+- ``post_save``/``post_delete`` of ``Segment`` and ``SegmentRule`` → the cached
+  memberships and event types are retired (however the segment was edited).
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db.models.signals import post_save
 from oscar.apps.order.signals import order_placed, order_status_changed
 
 from ecrm_oscar.core.receivers import safe_receiver
 from ecrm_oscar.core.tasks import enqueue_on_commit
+from ecrm_oscar.tracking import event_types
+
+#: Events after which tracking has joined a visitor's anonymous history to an account.
+JOINED = frozenset({event_types.LOGGED_IN, event_types.REGISTERED})
 
 logger = logging.getLogger("ecrm.receivers")
 
@@ -59,6 +65,13 @@ def _relevant_subjects(events) -> dict[tuple[int | None, str], str]:
     if not relevant:
         return subjects
     for event in events:
+        if event.type in JOINED and event.user_id and event.visitor_id:
+            # tracking merged the visitor's anonymous events into the account: the
+            # account may now match behaviour segments, the anonymous visitor no longer.
+            if (event.payload or {}).get("merged"):
+                subjects[(event.user_id, "")] = ""
+                subjects[(None, event.visitor_id)] = ""
+            continue
         if event.type not in relevant or not (event.user_id or event.visitor_id):
             continue
         key = (event.user_id, "" if event.user_id else event.visitor_id)
@@ -78,23 +91,35 @@ def on_events_recorded(sender, events=(), **kwargs) -> None:
         _schedule_segment_refresh(sender, subjects=subjects)
 
 
-def on_event_saved(sender, instance=None, created=False, raw=False, **kwargs) -> None:
-    """``post_save`` of ``Event``, for tracking apps without ``events_recorded``."""
-    if raw or not created:
+def on_segment_changed(sender, raw=False, **kwargs) -> None:
+    """A segment or condition was saved or deleted (editor, admin, shell alike): retire
+    every cached membership and the cached set of event types conditions read."""
+    if raw:
         return
-    on_events_recorded(sender, events=[instance])
+    try:
+        from ecrm_oscar.customers.segments import bump_generation
+
+        bump_generation()
+    except Exception:  # the cache is down: entries expire on their own
+        logger.exception("django-ecrm: could not invalidate cached segments")
 
 
 def connect() -> None:
-    from ecrm_oscar.tracking.models import Event
+    from django.db.models.signals import post_delete, post_save
+
+    from ecrm_oscar.customers.models import Segment, SegmentRule
+    from ecrm_oscar.tracking.signals import events_recorded
+
+    for model in (Segment, SegmentRule):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                on_segment_changed,
+                sender=model,
+                dispatch_uid=f"ecrm_customers.{model.__name__}.{signal is post_save}",
+            )
 
     order_placed.connect(on_order_placed, dispatch_uid="ecrm_customers.order_placed")
     order_status_changed.connect(
         on_order_status_changed, dispatch_uid="ecrm_customers.order_status_changed"
     )
-    try:  # tracking's own signal, sent once per batch of written events
-        from ecrm_oscar.tracking.signals import events_recorded
-    except ImportError:  # a tracking app that writes one event per save
-        post_save.connect(on_event_saved, sender=Event, dispatch_uid="ecrm_customers.event_saved")
-    else:
-        events_recorded.connect(on_events_recorded, dispatch_uid="ecrm_customers.events_recorded")
+    events_recorded.connect(on_events_recorded, dispatch_uid="ecrm_customers.events_recorded")

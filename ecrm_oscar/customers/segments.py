@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ecrm_oscar import conf
 from ecrm_oscar.customers import rules
 from ecrm_oscar.customers.models import Segment, SegmentMembership
 from ecrm_oscar.customers.rfm import RfmSegment
@@ -35,10 +37,15 @@ class Rule:
 
 
 def generation() -> int:
+    """The number in every cache key of segments; bumping it retires them all.
+
+    It starts from the clock, so a generation lost from the cache (evicted, flushed)
+    never comes back as an older number whose entries could still be cached.
+    """
     value = cache.get(GENERATION_KEY)
     if value is None:
-        value = 1
-        cache.add(GENERATION_KEY, value, None)
+        cache.add(GENERATION_KEY, int(time.time()), None)
+        value = cache.get(GENERATION_KEY) or int(time.time())
     return value
 
 
@@ -46,12 +53,12 @@ def bump_generation() -> None:
     """Invalidate every cached membership (after a rebuild or a segment edit)."""
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+    except ValueError:  # not in the cache: start a new, later generation
+        cache.set(GENERATION_KEY, int(time.time()) + 1, None)
 
 
 def cache_key(kind: str, subject: object, gen: int | None = None) -> str:
-    return f"ecrm:segments:{gen or generation()}:{kind}:{subject}"
+    return f"ecrm:segments:{generation() if gen is None else gen}:{kind}:{subject}"
 
 
 def ensure_rfm_segments() -> int:
@@ -319,14 +326,18 @@ def _affected(segment: Segment, trigger: str, event_type: str) -> bool:
 
 
 def invalidate(*, user_id: int | None = None, visitor_id: str = "") -> None:
-    gen = generation()
-    keys = []
-    if user_id:
-        keys.append(cache_key("u", user_id, gen))
-    if visitor_id:
-        keys.append(cache_key("v", visitor_id, gen))
-    if keys:
-        cache.delete_many(keys)
+    """Forget one subject's cached segments (a cache that is down holds nothing)."""
+    try:
+        gen = generation()
+        keys = []
+        if user_id:
+            keys.append(cache_key("u", user_id, gen))
+        if visitor_id:
+            keys.append(cache_key("v", visitor_id, gen))
+        if keys:
+            cache.delete_many(keys)
+    except Exception:
+        logger.warning("django-ecrm: cache unavailable, cached segments not invalidated")
 
 
 def relevant_event_types() -> frozenset[str]:
@@ -338,5 +349,5 @@ def relevant_event_types() -> frozenset[str]:
 
         codes = SegmentRule.objects.filter(segment__active=True).values_list("kind", flat=True)
         found = frozenset(rules.event_types_of(set(codes)))
-        cache.set(key, found, None)
+        cache.set(key, found, conf.get("ECRM_SEGMENTS_CACHE_SECONDS"))
     return found

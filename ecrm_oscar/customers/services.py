@@ -5,6 +5,7 @@ Everything here is cheap: one or two queries, or a cache hit.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.cache import cache
@@ -12,6 +13,8 @@ from django.core.cache import cache
 from ecrm_oscar import conf
 from ecrm_oscar.customers import segments as _segments
 from ecrm_oscar.customers.models import CustomerProfile, SegmentMembership
+
+logger = logging.getLogger("ecrm.customers")
 
 
 def segments_for(user: Any = None, visitor_id: str = "") -> frozenset[str]:
@@ -28,13 +31,22 @@ def segments_for(user: Any = None, visitor_id: str = "") -> frozenset[str]:
     visitor_id = (visitor_id or "")[:36]
     if not user_id and not visitor_id:
         return frozenset()
-    gen = _segments.generation()
+    try:
+        gen = _segments.generation()
+    except Exception:  # the cache is down: answer from the database
+        logger.warning("django-ecrm: cache unavailable, segments read from the database")
+        gen = None
     wanted = {}
     if user_id:
-        wanted[_segments.cache_key("u", user_id, gen)] = ("user_id", user_id)
+        wanted[_segments.cache_key("u", user_id, gen or 0)] = ("user_id", user_id)
     if visitor_id:
-        wanted[_segments.cache_key("v", visitor_id, gen)] = ("visitor_id", visitor_id)
-    found = cache.get_many(list(wanted))
+        wanted[_segments.cache_key("v", visitor_id, gen or 0)] = ("visitor_id", visitor_id)
+    found = {}
+    if gen is not None:
+        try:
+            found = cache.get_many(list(wanted))
+        except Exception:
+            gen = None
     result: set[str] = set()
     timeout = conf.get("ECRM_SEGMENTS_CACHE_SECONDS")
     for key, (field, value) in wanted.items():
@@ -44,7 +56,11 @@ def segments_for(user: Any = None, visitor_id: str = "") -> frozenset[str]:
             if field == "visitor_id":
                 memberships = memberships.filter(user__isnull=True)
             slugs = frozenset(memberships.values_list("segment__slug", flat=True))
-            cache.set(key, slugs, timeout)
+            if gen is not None:
+                try:
+                    cache.set(key, slugs, timeout)
+                except Exception:
+                    gen = None
         result |= slugs
     return frozenset(result)
 

@@ -168,7 +168,6 @@ class SegmentEditMixin:
         if formset is not None:
             formset.instance = segment
             formset.save()
-        segments.bump_generation()
         enqueue_on_commit(tasks.rebuild_segments, segment.pk)
         messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
         return HttpResponseRedirect(reverse("ecrm:dashboard:ecrm-segment-list"))
@@ -207,7 +206,6 @@ class SegmentDeleteView(generic.DeleteView):
     def form_valid(self, form):
         name = self.object.name
         response = super().form_valid(form)
-        segments.bump_generation()
         messages.success(self.request, _("Segment “%(name)s” deleted.") % {"name": name})
         return response
 

@@ -242,3 +242,31 @@ def test_blocks_are_found_in_nested_streams(home):
 
 def test_the_demo_home_page_offers_the_block():
     assert "personalised" in HomePage.body.field.stream_block.child_blocks
+
+
+def test_the_visitor_cookie_of_tracking_identifies_anonymous_visitors(client, home):
+    """End to end through tracking's VisitorMiddleware (a signed cookie)."""
+    from ecrm_oscar import conf
+    from ecrm_oscar.tracking.middleware import sign_visitor_id
+
+    browser = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0"}
+    visitor_id = "a" * 32
+    segment = Segment.objects.get(slug="champions")
+    SegmentMembership.objects.create(segment=segment, visitor_id=visitor_id)
+    events(visitor_id=visitor_id, type="page_viewed", created_at=timezone.now() - timedelta(days=3))
+    client.cookies[conf.get("ECRM_VISITOR_COOKIE_NAME")] = sign_visitor_id(visitor_id)
+    query = {"page": home.pk, "blocks": ",".join(ids(home))}
+    html = shown(client.get(ENDPOINT, query, **browser))
+    assert SECRET in html and "Good to see you" in html and "First time here" not in html
+    client.cookies[conf.get("ECRM_VISITOR_COOKIE_NAME")] = "tampered"
+    html = shown(client.get(ENDPOINT, query, **browser))  # a fresh visitor id: new
+    assert SECRET not in html and "First time here" in html
+
+
+def test_editors_see_the_block_and_the_segments_in_wagtails_editor(client, home):
+    Segment.objects.create(name="Mug lovers", slug="mug-lovers")
+    client.force_login(create_customer("editor@example.com", is_staff=True, is_superuser=True))
+    response = client.get(f"/cms/pages/{home.pk}/edit/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Personalised content" in page and "mug-lovers" in page and "Mug lovers" in page

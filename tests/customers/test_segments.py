@@ -34,9 +34,9 @@ def _segment(slug, *conditions, match="all", **fields):
 def tree():
     from oscar.apps.catalogue.categories import create_from_breadcrumbs
 
-    kitchen = create_from_breadcrumbs("Kitchen")
-    mugs = create_from_breadcrumbs("Kitchen > Mugs")
-    garden = create_from_breadcrumbs("Garden")
+    kitchen = create_from_breadcrumbs("Segment kitchen")
+    mugs = create_from_breadcrumbs("Segment kitchen > Segment mugs")
+    garden = create_from_breadcrumbs("Segment garden")
     return kitchen, mugs, garden
 
 
@@ -167,7 +167,6 @@ def test_membership_follows_an_order(django_capture_on_commit_callbacks):
 def test_membership_follows_an_event(tree, django_capture_on_commit_callbacks):
     kitchen = tree[0]
     _segment("kitchen-fans", ("viewed_category", {"category": kitchen.pk}))
-    segments.bump_generation()
     ann = create_customer()
     assert services.segments_for(ann, "v-ann") == frozenset()
     with django_capture_on_commit_callbacks(execute=True):
@@ -176,6 +175,14 @@ def test_membership_follows_an_event(tree, django_capture_on_commit_callbacks):
     assert services.segments_for(ann) == {"kitchen-fans"}
     assert services.segments_for(visitor_id="v-zoe") == {"kitchen-fans"}
     assert SegmentMembership.objects.filter(visitor_id="v-zoe", user__isnull=True).count() == 1
+
+
+def test_editing_segments_retires_the_cached_event_types(tree):
+    assert segments.relevant_event_types() == frozenset()
+    segment = _segment("kitchen-fans", ("viewed_category", {"category": tree[0].pk}))
+    assert "category_viewed" in segments.relevant_event_types()
+    segment.rules.all().delete()
+    assert segments.relevant_event_types() == frozenset()
 
 
 def test_irrelevant_events_cost_nothing(
@@ -216,8 +223,7 @@ def test_segments_for_is_cached_and_invalidated(django_assert_num_queries):
         assert services.in_segment("big", ann)
         assert services.segments_for(None) == frozenset()
     big.active = False
-    big.save()
-    segments.bump_generation()  # what the editor does on save
+    big.save()  # however a segment is changed, the cached answers are retired
     assert services.segments_for(ann) == frozenset()
 
 
@@ -240,6 +246,23 @@ def test_incremental_refresh_moves_rfm_membership_in_a_few_queries(
     assert services.segments_for(ann) == {"champions"}
     counts = dict(Segment.objects.values_list("slug", "members_count"))
     assert (counts["new"], counts["champions"]) == (0, 1)
+
+
+def test_segments_for_answers_from_the_database_when_the_cache_is_down(monkeypatch):
+    from django.core.cache import cache
+
+    ann = customer_with_orders([500], [5], AS_OF)
+    SegmentMembership.objects.create(
+        segment=_segment("big", ("spent_more_than", {"amount": "100"})), user=ann
+    )
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache is down")
+
+    for method in ("get", "get_many", "set", "add", "incr", "delete_many"):
+        monkeypatch.setattr(cache, method, down)
+    assert services.segments_for(ann, "v-ann") == {"big"}
+    segments.invalidate(user_id=ann.pk)  # logged, not raised
 
 
 def test_segments_for_unions_user_and_visitor():
@@ -307,3 +330,37 @@ def test_refresh_segments_service_enqueues_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         services.refresh_segments(user_id=ann.pk)
     assert services.segments_for(ann) == {"gold"}
+
+
+BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko Firefox/128.0"}
+
+
+def test_anonymous_behaviour_follows_the_visitor_into_the_account(
+    client, django_capture_on_commit_callbacks
+):
+    """Through tracking's middleware and receivers: a product view makes the anonymous
+    visitor a member; the login joins the history, and the membership moves with it."""
+    from django.urls import reverse
+
+    product = create_product()
+    _segment("mug-fans", ("viewed_product", {"product": product.pk}))
+    ann = create_customer("ann@example.com", password="ann-password")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(product.get_absolute_url(), **BROWSER).status_code == 200
+    visitor_id = Event.objects.get(type="product_viewed").visitor_id
+    assert visitor_id
+    assert services.segments_for(visitor_id=visitor_id) == {"mug-fans"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("customer:login"),
+            {
+                "login-username": "ann@example.com",
+                "login-password": "ann-password",
+                "login_submit": "1",
+            },
+            **BROWSER,
+        )
+    assert response.status_code == 302
+    assert Event.objects.get(type="product_viewed").user == ann
+    assert "mug-fans" in services.segments_for(ann)
+    assert not SegmentMembership.objects.filter(visitor_id=visitor_id).exists()

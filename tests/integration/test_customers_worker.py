@@ -37,7 +37,7 @@ def test_order_and_event_reach_profiles_and_segments_through_the_worker(
     from oscar.apps.catalogue.categories import create_from_breadcrumbs
 
     settings.ECRM_SEGMENTS_REFRESH_DELAY = 1  # countdown of event-triggered refreshes
-    kitchen = create_from_breadcrumbs("Kitchen")
+    kitchen = create_from_breadcrumbs("Segment kitchen")
     big = Segment.objects.create(name="Big", slug="big")
     big.rules.create(kind="spent_more_than", params={"amount": "100.00"})
     fans = Segment.objects.create(name="Fans", slug="fans")
