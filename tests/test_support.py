@@ -25,8 +25,12 @@ def staff(django_user_model):
     return django_user_model.objects.create_user("staff", "staff@example.com", "pw", is_staff=True)
 
 
+# A browser's user agent: the tracking gate never records clients that look like bots.
+BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+
+
 def _login(user):
-    client = Client()
+    client = Client(HTTP_USER_AGENT=BROWSER_UA)
     client.force_login(user)
     return client
 
