@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     # django-ecrm
     "ecrm_oscar.core",
     "ecrm_oscar.tracking",
+    "ecrm_oscar.loyalty",
     "ecrm_wagtail.helpcenter",
     # the demo shop's own pages and loader
     "sandbox.demo",
