@@ -5,7 +5,8 @@ this module, under the ``ecrm`` namespace and the ``ecrm/`` prefix, so a project
 the plugin once and never has to touch its URLconf again when it enables more apps.
 """
 
-from django.urls import path
+from django.apps import apps
+from django.urls import include, path
 
 from ecrm_oscar.core import views as core_views
 
@@ -14,3 +15,6 @@ app_name = "ecrm"
 urlpatterns = [
     path("ecrm/health/", core_views.health, name="health"),
 ]
+
+if apps.is_installed("ecrm_oscar.loyalty"):
+    urlpatterns.append(path("ecrm/loyalty/", include("ecrm_oscar.loyalty.urls")))

@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 
+from ecrm_oscar.loyalty.schedule import BEAT_SCHEDULE as LOYALTY_BEAT_SCHEDULE
 from sandbox.env import (
     broker_from_url,
     cache_from_url,
@@ -178,6 +179,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks for `celery -A sandbox beat`: each capability app exports its own.
+CELERY_BEAT_SCHEDULE = {**LOYALTY_BEAT_SCHEDULE}
 
 LOGGING = {
     "version": 1,

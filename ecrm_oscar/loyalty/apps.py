@@ -7,3 +7,8 @@ class EcrmLoyaltyConfig(AppConfig):
     label = "ecrm_loyalty"
     verbose_name = _("eCRM loyalty programme")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecrm_oscar.loyalty import receivers
+
+        receivers.connect()

@@ -628,10 +628,12 @@ def adjust(
     key: str,
     reason: str,
     actor: Any = None,
+    order: Any = None,
     at: datetime | None = None,
 ) -> Result:
-    """A manual correction of the spendable balance (positive or negative). ``reason`` is
-    required and, with ``actor``, kept on the entry for the audit trail."""
+    """A correction of the spendable balance (positive or negative). ``reason`` is
+    required and, with ``actor`` (the staff member; None for the system), kept on the entry
+    for the audit trail. ``order`` links it to an order (points returned on cancellation)."""
     key = _check_key(key)
     reason = _check_reason(reason)
     points = check_points(points, allow_negative=True)
@@ -651,8 +653,44 @@ def adjust(
                 "ref": key[:64],
                 "reason": reason,
                 "actor": actor,
+                **_order_fields(order),
             }
         ],
     )
     _write(account, entries, at)
     return Result(account, tuple(entries), created=True)
+
+
+# -- account attributes (not ledger entries, but written here too) ------------------------
+
+
+@transaction.atomic
+def set_tier(user: Any, tier: Any, *, at: datetime | None = None) -> bool:
+    """Put the account in ``tier`` (None: no tier). Returns whether it changed."""
+    account = lock_account(user)
+    tier_id = getattr(tier, "pk", tier)
+    if account.tier_id == tier_id:
+        return False
+    account.tier_id = tier_id
+    account.tier_since = at or timezone.now()
+    account.updated_at = timezone.now()
+    account.save(update_fields=["tier", "tier_since", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def set_birthday(user: Any, birthday: Any) -> LoyaltyAccount:
+    """Record the shopper's birthday (for the birthday bonus), or clear it with None."""
+    account = lock_account(user)
+    account.birthday = birthday
+    account.updated_at = timezone.now()
+    account.save(update_fields=["birthday", "updated_at"])
+    return account
+
+
+@transaction.atomic
+def note_expiry_warning(user: Any, *, at: datetime | None = None) -> None:
+    """Remember that the shopper was warned of expiring points (one warning per period)."""
+    account = lock_account(user)
+    account.expiry_warned_at = at or timezone.now()
+    account.save(update_fields=["expiry_warned_at"])

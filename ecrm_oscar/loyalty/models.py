@@ -8,7 +8,12 @@ the sum of their ``pending`` and ``reserved`` the sum of their ``reserved``
 
 from __future__ import annotations
 
+import secrets
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.cache import cache
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +51,207 @@ class Kind(models.TextChoices):
     ADJUST = "adjust", _("Adjusted")
 
 
+class ProgramSettings(models.Model):
+    """The owner's rules, one row (pk 1), edited in the dashboard. Read with ``get()``."""
+
+    class TierBasis(models.TextChoices):
+        SPEND = "spend", _("Money spent")
+        POINTS = "points", _("Points earned")
+
+    class Expiry(models.TextChoices):
+        NEVER = "never", _("Points never expire")
+        AGE = "age", _("Points expire a number of months after they were confirmed")
+        INACTIVITY = "inactivity", _("All points expire after months without earning or spending")
+
+    enabled = models.BooleanField(
+        _("programme running"),
+        default=True,
+        help_text=_("Off: no new points are earned or redeemed; balances are kept."),
+    )
+    # -- earning
+    points_per_unit = models.DecimalField(
+        _("points per currency unit"),
+        max_digits=9,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("E.g. 1: one point per pound spent. Rounded down per order."),
+    )
+    include_shipping = models.BooleanField(_("shipping earns points"), default=False)
+    include_tax = models.BooleanField(_("tax earns points"), default=True)
+    deduct_discounts = models.BooleanField(
+        _("discounts reduce points"),
+        default=True,
+        help_text=_("On: points on what the shopper paid; off: on prices before discounts."),
+    )
+    # -- confirmation and reversal
+    confirm_status = models.CharField(
+        _("confirm points at order status"),
+        max_length=100,
+        blank=True,
+        default="Complete",
+        help_text=_("Pending points become spendable when the order reaches this status."),
+    )
+    confirm_after_days = models.PositiveIntegerField(
+        _("or confirm after (days)"),
+        null=True,
+        blank=True,
+        default=30,
+        help_text=_("Returns window: confirm anyway this many days after the order. Empty: never."),
+    )
+    cancel_statuses = models.CharField(
+        _("statuses that reverse points"),
+        max_length=255,
+        blank=True,
+        default="Cancelled",
+        help_text=_("Comma-separated order or line statuses."),
+    )
+    refund_event_types = models.CharField(
+        _("payment events that reverse points"),
+        max_length=255,
+        blank=True,
+        default="refund, refunded",
+        help_text=_("Comma-separated payment event type names or codes (Oscar's refunds)."),
+    )
+    # -- redemption
+    point_value = models.DecimalField(
+        _("value of one point"),
+        max_digits=10,
+        decimal_places=4,
+        default=Decimal("0.01"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text=_("In the shop's currency: 0.01 makes 100 points worth 1.00."),
+    )
+    redeem_step = models.PositiveIntegerField(
+        _("redeem in steps of"),
+        default=100,
+        validators=[MinValueValidator(1)],
+        help_text=_("Shoppers spend points in multiples of this."),
+    )
+    redeem_max_share = models.PositiveSmallIntegerField(
+        _("maximum share of an order paid with points (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    reservation_minutes = models.PositiveIntegerField(
+        _("release points of an abandoned checkout after (minutes)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+    )
+    # -- tiers
+    tier_basis = models.CharField(
+        _("tiers by"), max_length=10, choices=TierBasis.choices, default=TierBasis.SPEND
+    )
+    tier_window_days = models.PositiveIntegerField(
+        _("over the last (days)"),
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text=_("Rolling window: 365 for the last twelve months."),
+    )
+    # -- expiry
+    expiry = models.CharField(
+        _("expiry"), max_length=12, choices=Expiry.choices, default=Expiry.NEVER
+    )
+    expiry_months = models.PositiveSmallIntegerField(
+        _("expire after (months)"), default=12, validators=[MinValueValidator(1)]
+    )
+    expiry_warning_days = models.PositiveSmallIntegerField(
+        _("warn by email this many days before"), default=30
+    )
+    # -- bonus actions (0: off)
+    registration_points = models.PositiveIntegerField(_("points for registering"), default=0)
+    first_order_points = models.PositiveIntegerField(
+        _("points for a first order"), default=0, help_text=_("Once it is confirmed.")
+    )
+    birthday_points = models.PositiveIntegerField(_("points on a birthday"), default=0)
+    review_points = models.PositiveIntegerField(
+        _("points for an approved product review"), default=0
+    )
+    referral_points = models.PositiveIntegerField(
+        _("points for referring a customer"),
+        default=0,
+        help_text=_("Paid once the referred customer's first order is confirmed."),
+    )
+    referred_points = models.PositiveIntegerField(_("points for the referred customer"), default=0)
+    send_emails = models.BooleanField(
+        _("send loyalty emails"),
+        default=True,
+        help_text=_("Points earned, tier reached, points expiring, personal coupons."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    CACHE_KEY = "ecrm:loyalty:settings"
+
+    class Meta:
+        app_label = "ecrm_loyalty"
+        db_table = "ecrm_loyalty_settings"
+        verbose_name = _("loyalty programme settings")
+        verbose_name_plural = _("loyalty programme settings")
+
+    def __str__(self) -> str:
+        return str(_("Loyalty programme settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def get(cls) -> ProgramSettings:
+        """The settings row (the defaults, unsaved, until the owner saves them); cached."""
+        found = cache.get(cls.CACHE_KEY)
+        if found is None:
+            found = cls.objects.filter(pk=1).first() or cls(pk=1)
+            cache.set(cls.CACHE_KEY, found, 60)
+        return found
+
+    @staticmethod
+    def _names(value: str) -> set[str]:
+        return {name.strip().lower() for name in value.split(",") if name.strip()}
+
+    def is_cancel_status(self, status: str) -> bool:
+        return (status or "").lower() in self._names(self.cancel_statuses)
+
+    def is_refund_event(self, event_type) -> bool:
+        names = self._names(self.refund_event_types)
+        return event_type.name.lower() in names or event_type.code.lower() in names
+
+
+class Tier(models.Model):
+    """A level of the programme (Silver, Gold): reached by rolling spend or points."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    threshold = models.DecimalField(
+        _("reached at"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Spend (in currency) or points earned in the window, as the settings say."),
+    )
+    multiplier = models.DecimalField(
+        _("points multiplier"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    perks = models.TextField(_("perks"), blank=True, help_text=_("Shown to shoppers."))
+
+    class Meta:
+        app_label = "ecrm_loyalty"
+        db_table = "ecrm_loyalty_tier"
+        ordering = ["threshold", "pk"]
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_referral_code() -> str:
+    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
+
+
 class LoyaltyAccount(models.Model):
     """One shopper's points. The counters are kept equal to the sums of the ledger."""
 
@@ -63,6 +269,20 @@ class LoyaltyAccount(models.Model):
     pending = models.IntegerField(_("pending points"), default=0)
     reserved = models.IntegerField(_("points reserved at checkout"), default=0)
     last_activity_at = models.DateTimeField(_("last earned or spent"), null=True, blank=True)
+    tier = models.ForeignKey(
+        Tier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("tier"),
+    )
+    tier_since = models.DateTimeField(_("in this tier since"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    referral_code = models.CharField(
+        _("referral code"), max_length=16, unique=True, default=new_referral_code
+    )
+    expiry_warned_at = models.DateTimeField(_("last warned of expiry"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -282,3 +502,37 @@ class Reservation(models.Model):
     @property
     def ref(self) -> str:
         return f"reservation:{self.pk}"
+
+
+class Referral(models.Model):
+    """One customer brought by another. Rewarded once, after the referred customer's first
+    order is confirmed; a customer can be referred only once and never by themselves."""
+
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ecrm_referrals_made",
+        verbose_name=_("referred by"),
+    )
+    referred = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ecrm_referral",
+        verbose_name=_("referred customer"),
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+    rewarded_at = models.DateTimeField(_("rewarded"), null=True, blank=True)
+
+    class Meta:
+        app_label = "ecrm_loyalty"
+        db_table = "ecrm_loyalty_referral"
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(referrer=models.F("referred")), name="ecrm_loyalty_no_self_referral"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} → {self.referred}"
