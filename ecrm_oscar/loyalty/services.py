@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
 
 from ecrm_oscar.loyalty import emails, facade
 from ecrm_oscar.loyalty.models import (
@@ -27,7 +29,7 @@ from ecrm_oscar.loyalty.models import (
     Referral,
     Tier,
 )
-from ecrm_oscar.loyalty.rules import Earning, order_earning, refund_points
+from ecrm_oscar.loyalty.rules import Earning, money_for_points, order_earning, refund_points
 
 logger = logging.getLogger("ecrm.loyalty")
 
@@ -472,10 +474,6 @@ def tier_for(value: Decimal) -> Tier | None:
     return reached[-1] if reached else None
 
 
-def next_tier(value: Decimal) -> Tier | None:
-    return next((tier for tier in tiers() if tier.threshold > value), None)
-
-
 def update_tier(user: Any, *, at: datetime | None = None, notify: bool = True) -> Tier | None:
     """Put the user in the tier their rolling spend/points reach; email an upgrade."""
     if not tiers():
@@ -589,3 +587,105 @@ def _warn_expiry(account: LoyaltyAccount, now: datetime, settings: ProgramSettin
         facade.note_expiry_warning(account.user_id, at=now)
         return True
     return False
+
+
+# -- read side: what the shopper sees ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One shopper's programme at a glance (header, account page, Wagtail block)."""
+
+    enabled: bool
+    balance: int
+    pending: int
+    reserved: int
+    value: Decimal  # what the balance is worth at checkout
+    tier: Tier | None
+    next_tier: Tier | None
+    tier_value: Decimal  # spend or points in the window
+    to_next_tier: Decimal
+    progress: int  # percent of the way from this tier's threshold to the next one's
+    expiring_points: int
+    expiring_on: date | None
+    referral_code: str
+    birthday: date | None
+    settings: ProgramSettings
+
+
+def summary(user: Any) -> Summary:
+    """The shopper's summary in three or four queries (settings and tiers are cached)."""
+    settings = program()
+    account = LoyaltyAccount.objects.filter(user=user).select_related("tier").first()
+    if account is None:
+        account = LoyaltyAccount(user=user, referral_code="")
+    # The stored tier is the one that counts (its multiplier applies); progress is measured
+    # from the live rolling value towards the next tier above it.
+    value = tier_value(user) if tiers() else Decimal("0")
+    floor_value = account.tier.threshold if account.tier else Decimal("0")
+    upcoming = next((tier for tier in tiers() if tier.threshold > floor_value), None)
+    if upcoming is None:
+        progress, to_next = 100, Decimal("0")
+    else:
+        span = upcoming.threshold - floor_value
+        progress = int((value - floor_value) * 100 / span) if span else 100
+        to_next = max(upcoming.threshold - value, Decimal("0"))
+    points, when = expiring_soon(account) if account.pk else (0, None)
+    return Summary(
+        enabled=settings.enabled,
+        balance=account.balance,
+        pending=account.pending,
+        reserved=account.reserved,
+        value=money_for_points(account.balance, settings.point_value),
+        tier=account.tier,
+        next_tier=upcoming,
+        tier_value=value,
+        to_next_tier=to_next,
+        progress=max(0, min(progress, 100)),
+        expiring_points=points,
+        expiring_on=when,
+        referral_code=account.referral_code,
+        birthday=account.birthday,
+        settings=settings,
+    )
+
+
+def history(user: Any):
+    """The shopper's ledger, newest first (a queryset, for pagination)."""
+    return (
+        LedgerEntry.objects.filter(account__user=user)
+        .select_related("order")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ways_to_earn(settings: ProgramSettings | None = None) -> list[tuple[str, int | None]]:
+    """(how, points) lines for "how to earn more", from the owner's settings."""
+    settings = settings or program()
+    ways: list[tuple[str, int | None]] = []
+    if settings.points_per_unit:
+        ways.append(
+            (
+                _("%(points)s points for every %(unit)s spent")
+                % {"points": settings.points_per_unit.normalize(), "unit": currency(Decimal(1))},
+                None,
+            )
+        )
+    bonuses = [
+        (settings.registration_points, _("Create an account")),
+        (settings.first_order_points, _("Your first order")),
+        (settings.review_points, _("Review a product you bought")),
+        (settings.birthday_points, _("On your birthday (tell us the date below)")),
+        (settings.referral_points, _("Refer a friend: when their first order is confirmed")),
+    ]
+    ways.extend((label, points) for points, label in bonuses if points)
+    for tier in tiers():
+        if tier.multiplier != 1:
+            ways.append(
+                (
+                    _("%(tier)s members earn %(multiplier)s× points")
+                    % {"tier": tier.name, "multiplier": tier.multiplier.normalize()},
+                    None,
+                )
+            )
+    return ways

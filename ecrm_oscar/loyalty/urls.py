@@ -5,5 +5,8 @@ from django.urls import path
 from ecrm_oscar.loyalty import views
 
 urlpatterns = [
+    path("account/", views.account, name="loyalty-account"),
+    path("badge/", views.badge, name="loyalty-badge"),
+    path("widget/", views.widget, name="loyalty-widget"),
     path("r/<str:code>/", views.referral_link, name="loyalty-referral"),
 ]
