@@ -536,3 +536,7 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referrer} → {self.referred}"
+
+
+# The points discount's Oscar condition and benefit are proxy models of this app.
+from ecrm_oscar.loyalty.offers import PointsCondition, PointsDiscountBenefit  # noqa: E402, F401

@@ -9,6 +9,11 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     # Pending points past the returns window become spendable.
     "ecrm.loyalty.confirm_due": {"task": "ecrm.loyalty.confirm_due", "schedule": crontab(minute=7)},
+    # Points held by checkouts nobody finished go back to the shoppers.
+    "ecrm.loyalty.release_abandoned": {
+        "task": "ecrm.loyalty.release_abandoned",
+        "schedule": crontab(minute="*/10"),
+    },
     "ecrm.loyalty.expire_points": {
         "task": "ecrm.loyalty.expire_points",
         "schedule": crontab(hour=3, minute=17),

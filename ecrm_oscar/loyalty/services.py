@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
@@ -664,10 +665,15 @@ def ways_to_earn(settings: ProgramSettings | None = None) -> list[tuple[str, int
     settings = settings or program()
     ways: list[tuple[str, int | None]] = []
     if settings.points_per_unit:
+        rate = settings.points_per_unit.normalize()
         ways.append(
             (
-                _("%(points)s points for every %(unit)s spent")
-                % {"points": settings.points_per_unit.normalize(), "unit": currency(Decimal(1))},
+                ngettext(
+                    "%(points)s point for every %(unit)s spent",
+                    "%(points)s points for every %(unit)s spent",
+                    1 if rate == 1 else 2,
+                )
+                % {"points": rate, "unit": currency(Decimal(1))},
                 None,
             )
         )

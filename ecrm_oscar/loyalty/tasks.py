@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from oscar.core.loading import get_model
 
 from ecrm_oscar.core.tasks import ecrm_task
-from ecrm_oscar.loyalty import services
+from ecrm_oscar.loyalty import redemption, services
 
 
 def _order(order_id: int):
@@ -18,11 +18,13 @@ def _order(order_id: int):
 
 @ecrm_task("ecrm.loyalty.award_order")
 def award_order(order_id: int) -> int:
-    """Award an order's points (``order_placed``)."""
+    """Award an order's points (``order_placed``), and settle its checkout reservation if
+    spending the points inside the order's transaction did not happen."""
     order = _order(order_id)
     if order is None:
         return 0
     result = services.award_order(order)
+    redemption.settle_reservation(order)
     return result.change if result is not None and result.created else 0
 
 
@@ -83,6 +85,11 @@ def review_approved(review_id: int) -> None:
 @ecrm_task("ecrm.loyalty.confirm_due")
 def confirm_due() -> int:
     return services.confirm_due()
+
+
+@ecrm_task("ecrm.loyalty.release_abandoned")
+def release_abandoned() -> int:
+    return redemption.release_abandoned()
 
 
 @ecrm_task("ecrm.loyalty.expire_points")

@@ -8,5 +8,6 @@ urlpatterns = [
     path("account/", views.account, name="loyalty-account"),
     path("badge/", views.badge, name="loyalty-badge"),
     path("widget/", views.widget, name="loyalty-widget"),
+    path("redeem/", views.redeem, name="loyalty-redeem"),
     path("r/<str:code>/", views.referral_link, name="loyalty-referral"),
 ]

@@ -13,12 +13,15 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from oscar.templatetags.currency_filters import currency
 
-from ecrm_oscar.loyalty import facade, services
-from ecrm_oscar.loyalty.forms import BirthdayForm
+from ecrm_oscar.loyalty import facade, redemption, services
+from ecrm_oscar.loyalty.exceptions import LoyaltyError
+from ecrm_oscar.loyalty.forms import BirthdayForm, RedeemForm
 from ecrm_oscar.loyalty.receivers import REFERRAL_SESSION_KEY
 
 HISTORY_PAGE_SIZE = 25
@@ -100,3 +103,39 @@ def referral_link(request: HttpRequest, code: str) -> HttpResponseRedirect:
     """
     request.session[REFERRAL_SESSION_KEY] = code[:16]
     return HttpResponseRedirect(reverse("customer:register"))
+
+
+@never_cache
+@require_POST
+def redeem(request: HttpRequest) -> HttpResponseRedirect:
+    """The checkout's "pay with points" form: apply (reserve) or remove points.
+
+    Refusals (bad numbers, more than held, off-step, over the share, a tampered basket or
+    account, a double submit) show their message and change nothing.
+    """
+    form = RedeemForm(request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = ""
+    target = target or reverse("checkout:payment-details")
+    if not request.user.is_authenticated:
+        messages.error(request, _("Sign in to use your points."))
+        return HttpResponseRedirect(target)
+    if not form.is_valid():
+        messages.error(request, _("Please choose how many points to use."))
+        return HttpResponseRedirect(target)
+    data = form.cleaned_data
+    try:
+        if data["action"] == "remove":
+            if redemption.remove_points(request, data):
+                messages.info(request, _("Your points were put back in your account."))
+        else:
+            reservation = redemption.apply_points(request, data)
+            messages.success(
+                request,
+                _("%(points)s points (%(amount)s) will be taken off your order.")
+                % {"points": f"{reservation.points:,}", "amount": currency(reservation.amount)},
+            )
+    except LoyaltyError as error:
+        messages.error(request, str(error))
+    return HttpResponseRedirect(target)
