@@ -18,3 +18,12 @@ urlpatterns = [
 
 if apps.is_installed("ecrm_oscar.loyalty"):
     urlpatterns.append(path("ecrm/loyalty/", include("ecrm_oscar.loyalty.urls")))
+
+if apps.is_installed("ecrm_oscar.loyalty.dashboard"):
+    # The owner's loyalty pages, under Oscar's dashboard (docs/loyalty.md, "Dashboard").
+    urlpatterns.append(
+        path(
+            "dashboard/loyalty/",
+            include((apps.get_app_config("ecrm_loyalty_dashboard").urls[0], "loyalty-dashboard")),
+        )
+    )

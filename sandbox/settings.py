@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 
+from ecrm_oscar.loyalty.dashboard.navigation import LOYALTY_NAVIGATION
 from ecrm_oscar.loyalty.schedule import BEAT_SCHEDULE as LOYALTY_BEAT_SCHEDULE
 from sandbox.env import (
     broker_from_url,
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "ecrm_oscar.core",
     "ecrm_oscar.tracking",
     "ecrm_oscar.loyalty",
+    "ecrm_oscar.loyalty.dashboard",
     "ecrm_wagtail.helpcenter",
     # the demo shop's own pages and loader
     "sandbox.demo",
@@ -148,6 +150,8 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_ALLOW_ANON_CHECKOUT = True
+# The dashboard's "Loyalty" menu (docs/loyalty.md, "Dashboard").
+OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DASHBOARD_NAVIGATION, LOYALTY_NAVIGATION]
 # Oscar's product search and its category/catalogue browse pages use haystack; Whoosh is
 # a file index that needs no server (Solr or Elasticsearch for a large catalogue). It is
 # kept current on product saves. Wagtail's search is separate (wagtail.search).

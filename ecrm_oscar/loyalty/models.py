@@ -538,5 +538,114 @@ class Referral(models.Model):
         return f"{self.referrer} → {self.referred}"
 
 
+class CouponCampaign(models.Model):
+    """Personal coupons, Clubcard style: each shopper of the target gets a unique
+    single-use Oscar voucher for the campaign's offer, shown in their account and emailed."""
+
+    class Kind(models.TextChoices):
+        PERCENTAGE = "Percentage", _("Percentage off the basket")
+        ABSOLUTE = "Absolute", _("Amount off the basket")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("message to shoppers"), blank=True)
+    target = models.CharField(
+        _("who gets it"),
+        max_length=120,
+        default="all",
+        help_text=_("Everybody, a tier, or a customer segment."),
+    )
+    kind = models.CharField(_("discount"), max_length=12, choices=Kind.choices)
+    value = models.DecimalField(
+        _("value"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    min_basket = models.DecimalField(
+        _("minimum basket"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    valid_days = models.PositiveIntegerField(
+        _("valid for (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    offer = models.OneToOneField(
+        "offer.ConditionalOffer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Oscar offer"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    issued_at = models.DateTimeField(_("last issued"), null=True, blank=True)
+
+    class Meta:
+        app_label = "ecrm_loyalty"
+        db_table = "ecrm_loyalty_coupon_campaign"
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("coupon campaign")
+        verbose_name_plural = _("coupon campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonalCoupon(models.Model):
+    """One shopper's voucher of a campaign (one per shopper and campaign)."""
+
+    campaign = models.ForeignKey(
+        CouponCampaign, on_delete=models.CASCADE, related_name="coupons", verbose_name=_("campaign")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ecrm_coupons",
+        verbose_name=_("customer"),
+    )
+    voucher = models.OneToOneField(
+        "voucher.Voucher",
+        on_delete=models.CASCADE,
+        related_name="ecrm_personal_coupon",
+        verbose_name=_("voucher"),
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    class Meta:
+        app_label = "ecrm_loyalty"
+        db_table = "ecrm_loyalty_personal_coupon"
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("personal coupon")
+        verbose_name_plural = _("personal coupons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "user"], name="ecrm_loyalty_one_coupon_per_campaign"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voucher.code} ({self.user})"
+
+    @property
+    def is_used(self) -> bool:
+        return self.voucher.num_orders > 0
+
+    @property
+    def is_expired(self) -> bool:
+        return self.voucher.end_datetime < timezone.now()
+
+
 # The points discount's Oscar condition and benefit are proxy models of this app.
-from ecrm_oscar.loyalty.offers import PointsCondition, PointsDiscountBenefit  # noqa: E402, F401
+from ecrm_oscar.loyalty.offers import (  # noqa: E402, F401
+    PersonalCouponCondition,
+    PointsCondition,
+    PointsDiscountBenefit,
+)

@@ -25,6 +25,7 @@ AbsoluteDiscountBenefit = get_class("offer.benefits", "AbsoluteDiscountBenefit")
 ZERO_DISCOUNT = get_class("offer.results", "ZERO_DISCOUNT")
 
 CONDITION_PATH = "ecrm_oscar.loyalty.offers.PointsCondition"
+COUPON_CONDITION_PATH = "ecrm_oscar.loyalty.offers.PersonalCouponCondition"
 BENEFIT_PATH = "ecrm_oscar.loyalty.offers.PointsDiscountBenefit"
 
 
@@ -88,3 +89,36 @@ class PointsDiscountBenefit(AbsoluteDiscountBenefit):
         from ecrm_oscar.loyalty.redemption import redeem_for_order
 
         return redeem_for_order(order, application.get("discount") or Decimal("0"))
+
+
+class PersonalCouponCondition(Condition):
+    """A personal coupon's condition: the voucher must be the basket owner's own, and the
+    basket must reach the campaign's minimum (``value``; 0 for none)."""
+
+    class Meta:
+        app_label = "ecrm_loyalty"
+        proxy = True
+        verbose_name = "Personal coupon owner"
+
+    @property
+    def name(self):
+        return _("The coupon's owner's basket")
+
+    @property
+    def description(self):
+        return self.name
+
+    def is_satisfied(self, offer, basket):
+        from ecrm_oscar.loyalty.models import PersonalCoupon
+
+        voucher = offer.get_voucher()
+        if voucher is None or not basket.owner_id:
+            return False
+        owned = PersonalCoupon.objects.filter(voucher=voucher, user_id=basket.owner_id)
+        if not owned.exists():
+            return False
+        minimum = self.value or Decimal("0")
+        return basket.total_excl_tax_excl_discounts >= minimum
+
+    def is_partially_satisfied(self, offer, basket):
+        return False

@@ -79,6 +79,27 @@ def review_approved(review_id: int) -> None:
         services.review_bonus(review)
 
 
+@ecrm_task("ecrm.loyalty.send_coupon")
+def send_coupon(coupon_id: int) -> bool:
+    from ecrm_oscar.loyalty import coupons
+    from ecrm_oscar.loyalty.models import PersonalCoupon
+
+    coupon = PersonalCoupon.objects.select_related("user", "voucher", "campaign").filter(
+        pk=coupon_id
+    )
+    found = coupon.first()
+    return coupons.send(found) if found is not None else False
+
+
+@ecrm_task("ecrm.loyalty.issue_coupons")
+def issue_coupons(campaign_id: int) -> int:
+    from ecrm_oscar.loyalty import coupons
+    from ecrm_oscar.loyalty.models import CouponCampaign
+
+    campaign = CouponCampaign.objects.filter(pk=campaign_id).first()
+    return coupons.issue(campaign) if campaign is not None else 0
+
+
 # -- periodic (celery beat) -----------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from oscar.templatetags.currency_filters import currency
 
-from ecrm_oscar.loyalty import facade, redemption, services
+from ecrm_oscar.loyalty import coupons, facade, redemption, services
 from ecrm_oscar.loyalty.exceptions import LoyaltyError
 from ecrm_oscar.loyalty.forms import BirthdayForm, RedeemForm
 from ecrm_oscar.loyalty.receivers import REFERRAL_SESSION_KEY
@@ -89,6 +89,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "ways": services.ways_to_earn(summary.settings),
             "referral_url": referral_url,
             "birthday_form": form,
+            "coupons": coupons.coupons_for(request.user),
         },
     )
 

@@ -100,3 +100,34 @@ def test_shopper_redeems_points_at_checkout(browser_page, storefront, points_sho
     expect(badge).to_contain_text("400 points")
     browser_page.assert_styled()
     browser_page.screenshot("loyalty-account")
+
+
+def test_owner_adjusts_points_in_the_dashboard(browser_page, storefront, points_shopper):
+    from playwright.sync_api import expect
+
+    from ecrm_oscar.loyalty.models import Kind, LedgerEntry
+
+    page = browser_page.page
+    browser_page.goto("/dashboard/login/")
+    page.locator("#id_username").fill(storefront.staff_email)
+    page.locator("#id_password").fill(storefront.staff_password)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_url("**/dashboard/")
+
+    browser_page.goto("/dashboard/loyalty/")
+    expect(page.locator("#ecrm-loyalty-liability")).to_contain_text("£12.00")
+    browser_page.assert_styled()
+    browser_page.screenshot("loyalty-dashboard")
+    page.get_by_role("link", name="Accounts").last.click()
+    page.get_by_role("link", name="points@example.com").click()
+    page.locator("#id_points").fill("-200")
+    page.get_by_role("button", name="Adjust").click()  # no reason: refused
+    expect(page.locator("#ecrm-loyalty-account-summary")).to_contain_text("1,200")
+    page.locator("#id_points").fill("-200")
+    page.locator("#id_reason").fill("Duplicate welcome points")
+    page.get_by_role("button", name="Adjust").click()
+    expect(page.locator("#ecrm-loyalty-account-summary")).to_contain_text("1,000")
+    expect(page.locator("#ecrm-loyalty-ledger")).to_contain_text("Duplicate welcome points")
+    browser_page.screenshot("loyalty-dashboard-account")
+    entry = LedgerEntry.objects.get(kind=Kind.ADJUST)
+    assert entry.actor.email == storefront.staff_email and entry.points == -200
