@@ -39,3 +39,14 @@ if apps.is_installed("ecrm_oscar.support"):
     from ecrm_oscar.support.urls import urlpatterns as support_urls
 
     urlpatterns += support_urls
+if apps.is_installed("ecrm_oscar.loyalty"):
+    urlpatterns.append(path("ecrm/loyalty/", include("ecrm_oscar.loyalty.urls")))
+
+if apps.is_installed("ecrm_oscar.loyalty.dashboard"):
+    # The owner's loyalty pages, under Oscar's dashboard (docs/loyalty.md, "Dashboard").
+    urlpatterns.append(
+        path(
+            "dashboard/loyalty/",
+            include((apps.get_app_config("ecrm_loyalty_dashboard").urls[0], "loyalty-dashboard")),
+        )
+    )

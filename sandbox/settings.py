@@ -14,6 +14,8 @@ from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 
 from ecrm_oscar.dashboard import navigation as ecrm_dashboard_navigation
+from ecrm_oscar.loyalty.dashboard.navigation import LOYALTY_NAVIGATION
+from ecrm_oscar.loyalty.schedule import BEAT_SCHEDULE as LOYALTY_BEAT_SCHEDULE
 from sandbox.env import (
     broker_from_url,
     cache_from_url,
@@ -68,6 +70,8 @@ INSTALLED_APPS = [
     "ecrm_oscar.recommendations",
     "ecrm_oscar.customers",
     "ecrm_oscar.dashboard",
+    "ecrm_oscar.loyalty",
+    "ecrm_oscar.loyalty.dashboard",
     "ecrm_wagtail.helpcenter",
     "ecrm_wagtail.blocks",
     "ecrm_oscar.support",
@@ -166,6 +170,7 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_DASHBOARD_NAVIGATION = [
     *OSCAR_DASHBOARD_NAVIGATION,
     ecrm_dashboard_navigation.ECRM_NAVIGATION,
+    LOYALTY_NAVIGATION,  # the "Loyalty" menu (docs/loyalty.md, "Dashboard")
 ]
 # Oscar's product search and its category/catalogue browse pages use haystack; Whoosh is
 # a file index that needs no server (Solr or Elasticsearch for a large catalogue). It is
@@ -212,8 +217,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic tasks, run by `celery -A sandbox beat` (docs/tracking.md#retention,
-# docs/customers.md#how-profiles-are-computed).
+# docs/customers.md#how-profiles-are-computed, docs/loyalty.md).
 CELERY_BEAT_SCHEDULE = {
+    # each capability app exports its own schedule where it has one (loyalty)
+    **LOYALTY_BEAT_SCHEDULE,
     # Purge or anonymise events older than ECRM_TRACKING_RETENTION_DAYS, nightly.
     "ecrm-tracking-purge": {
         "task": "ecrm.tracking.purge",
