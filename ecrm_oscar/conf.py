@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     # "anonymise" keeps old events for aggregate statistics without user, visitor, session
     # or order; "purge" deletes them.
     "ECRM_TRACKING_RETENTION_MODE": "anonymise",
-    # Rows per statement of the retention purge, the visitor merge and erasure.
+    # Rows per statement (and transaction) of the retention run and of erasure.
     "ECRM_TRACKING_BATCH_SIZE": 5000,
     # The signed first-party visitor cookie (the consent cookie shares domain, path,
     # Secure and SameSite). SECURE None follows SESSION_COOKIE_SECURE.

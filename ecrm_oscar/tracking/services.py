@@ -41,17 +41,21 @@ def merge_visitor(visitor_id: str, user: Any) -> int:
 def _in_batches(queryset: QuerySet, apply, batch_size: int) -> int:
     """Run ``apply(Event.objects.filter(pk__in=ids))`` on ``queryset``'s rows, in batches.
 
-    Each batch is one transaction; the ids are read first, so it works on every database
+    Keyset pagination in primary-key order (each batch starts after the last id of the
+    previous one, so rows left in place, e.g. anonymised, are not scanned again); each
+    batch is one transaction; the ids are read first, so it works on every database
     (MySQL cannot ``LIMIT`` inside ``IN``). Returns the number of rows handled.
     """
-    done = 0
+    done, last = 0, None
     while True:
-        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        page = queryset if last is None else queryset.filter(pk__gt=last)
+        ids = list(page.order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return done
         with transaction.atomic():
             apply(Event.objects.filter(pk__in=ids))
         done += len(ids)
+        last = ids[-1]
         if len(ids) < batch_size:
             return done
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
+from django.test import Client
 from django.urls import reverse
-from haystack import connections as haystack_connections
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_class, get_model
 from oscar.test.factories import create_voucher
@@ -72,8 +72,28 @@ def test_product_view(shopper, product):
     assert event.visitor_id and event.visitor_id in response.cookies["ecrm_vid"].value
 
 
-def test_search_records_the_query_and_the_result_count(shopper):
-    word = f"quokka{uuid.uuid4().hex[:8]}"  # the search index outlives each test's rows
+@pytest.mark.parametrize(
+    ("mode", "headers", "tracked"),
+    [
+        ("all", {}, True),
+        ("all", {"HTTP_DNT": "1"}, False),
+        ("all", {"HTTP_SEC_GPC": "1"}, False),
+        ("all", {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Googlebot/2.1)"}, False),
+        ("all", {"HTTP_USER_AGENT": ""}, False),
+        ("consent", {}, False),
+        ("off", {}, False),
+    ],
+)
+def test_the_gate_on_a_real_page(settings, product, mode, headers, tracked):
+    settings.ECRM_TRACKING_MODE = mode
+    client = Client(**{"HTTP_USER_AGENT": BROWSER_UA, **headers})
+    response = client.get(product.get_absolute_url())
+    assert response.status_code == 200
+    assert (Event.objects.count(), "ecrm_vid" in response.cookies) == (int(tracked), tracked)
+
+
+def test_search_records_the_query_and_the_result_count(shopper, empty_search_index):
+    word = f"quokka{uuid.uuid4().hex[:8]}"
     create_product(title=f"{word} mug")
     create_product(title=f"{word} plate")
     response = shopper.get(reverse("search:search"), {"q": word})
@@ -100,9 +120,16 @@ def test_a_huge_markup_search_is_truncated_and_shown_escaped(shopper, product, a
     assert '<img src=x onerror="alert(1)">' not in page
 
 
-def test_category_view(shopper, product):
-    # the product index is a file shared by the whole run: start from an empty one
-    haystack_connections["default"].get_backend().clear()
+@pytest.fixture
+def empty_search_index():
+    """Oscar's category and search pages read the search index, which outlives each
+    test's rolled-back rows (and their reused ids)."""
+    from haystack import connections
+
+    connections["default"].get_backend().clear()
+
+
+def test_category_view(shopper, product, empty_search_index):
     category = create_from_breadcrumbs("Kitchen > Mugs")
     ProductCategory.objects.create(product=product, category=category)
     product.save()  # the search index Oscar's category page reads learns the category
@@ -110,6 +137,7 @@ def test_category_view(shopper, product):
     assert response.status_code == 200
     (event,) = events()
     assert (event.type, event.category, event.value) == (T.CATEGORY_VIEWED, category, 1)
+    assert event.value == response.context["paginator"].count
 
 
 def test_a_redirected_category_url_is_not_a_view(shopper):
