@@ -41,6 +41,7 @@ install: $(STAMPS)/sandbox
 demo: $(STAMPS)/sandbox
 	@$(MANAGE) migrate --noinput -v0
 	@$(MANAGE) ecrm_load_demo
+	@$(MANAGE) ecrm_loyalty_demo
 	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)
 	@$(MANAGE) runserver $(HOST):$(PORT) --noreload
 
@@ -74,6 +75,11 @@ test-postgres: $(STAMPS)/test
 
 bench: $(STAMPS)/test
 	$(PY) -m pytest tests/benchmarks -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS)
+	@# The loyalty benchmark measures PostgreSQL: run it there when PostgreSQL answers.
+	@if $(PY) tests/services.py "$(TEST_DATABASE_URL)" "$(TEST_BROKER_URL)"; then \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/benchmarks/bench_loyalty.py \
+	    -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS); \
+	else echo "bench_loyalty.py skipped: PostgreSQL is not reachable"; fi
 
 lint: $(STAMPS)/test
 	$(PY) -m ruff check .

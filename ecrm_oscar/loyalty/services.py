@@ -195,12 +195,11 @@ def cancel_order(order: Any, *, key: str | None = None, at: datetime | None = No
 
 
 def earned_on_line(line: Any) -> int:
-    return (
-        LedgerEntry.objects.filter(line_id=line.pk, kind=Kind.EARN_PENDING).aggregate(
-            total=Sum("pending")
-        )["total"]
-        or 0
-    )
+    """The points one order line earned (from its order's award entries)."""
+    rows = LedgerEntry.objects.filter(
+        ref=f"order:{line.order_id}", kind=Kind.EARN_PENDING
+    ).values_list("pending", "detail")
+    return sum(facade.earned_by_line(points, detail).get(line.pk, 0) for points, detail in rows)
 
 
 def cancel_line(line: Any, *, key: str, at: datetime | None = None) -> int:
