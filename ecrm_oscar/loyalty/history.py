@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -271,40 +271,16 @@ def _write(users: list[int], plans: dict, report: BackfillReport, progress, work
 def place_in_tiers(*, as_of: datetime | None = None) -> Counter:
     """Put every account in the tier its rolling value reaches at ``as_of`` (in a few
     queries: the values are aggregated for all customers at once)."""
-    settings = services.program()
     as_of = as_of or timezone.now()
     tiers = services.tiers()
     counts: Counter = Counter()
     if not tiers:
         return counts
-    since = as_of - timedelta(days=settings.tier_window_days)
-    if settings.tier_basis == ProgramSettings.TierBasis.POINTS:
-        values = dict(
-            LedgerEntry.objects.filter(
-                kind__in=(Kind.EARN_PENDING, Kind.REVERSE),
-                created_at__gt=since,
-                created_at__lte=as_of,
-                account__user__isnull=False,
-            )
-            .values_list("account__user_id")
-            .annotate(total=Sum("pending") + Sum("points"))
-        )
-    else:
-        Order = get_model("order", "Order")
-        field_name = "total_incl_tax" if settings.include_tax else "total_excl_tax"
-        cancelled = [s.strip() for s in settings.cancel_statuses.split(",") if s.strip()]
-        values = dict(
-            Order.objects.filter(
-                Q(date_placed__gt=since, date_placed__lte=as_of), user__isnull=False
-            )
-            .exclude(status__in=cancelled)
-            .values_list("user_id")
-            .annotate(total=Sum(field_name))
-        )
+    values = services.tier_values(at=as_of)
     current = dict(LoyaltyAccount.objects.exclude(user=None).values_list("user_id", "tier_id"))
     moves = {}
     for user_id, tier_id in current.items():
-        tier = services.tier_for(Decimal(values.get(user_id) or 0))
+        tier = services.tier_for(values.get(user_id, Decimal("0")))
         if (tier.pk if tier else None) != tier_id:
             moves[user_id] = tier
         counts[tier.name if tier else ""] += 1
