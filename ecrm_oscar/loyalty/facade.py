@@ -29,7 +29,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,19 +121,34 @@ def _user_id(user: Any) -> int:
     return user_id
 
 
+def lock_accounts(users: Iterable[Any]) -> dict[int, LoyaltyAccount]:
+    """The users' accounts by user id, created if missing, locked (in id order, so
+    concurrent writers never deadlock) until the transaction ends."""
+    user_ids = sorted({_user_id(user) for user in users})
+    locked = LoyaltyAccount.objects.select_for_update().order_by("pk")
+    accounts = {account.user_id: account for account in locked.filter(user_id__in=user_ids)}
+    missing = [user_id for user_id in user_ids if user_id not in accounts]
+    for _attempt in range(3):  # a random referral code may (very rarely) collide: retry
+        if not missing:
+            break
+        # ON CONFLICT DO NOTHING: an account created concurrently is simply locked below.
+        LoyaltyAccount.objects.bulk_create(
+            [LoyaltyAccount(user_id=user_id) for user_id in missing], ignore_conflicts=True
+        )
+        accounts.update(
+            (account.user_id, account) for account in locked.filter(user_id__in=missing)
+        )
+        missing = [user_id for user_id in missing if user_id not in accounts]
+    if missing:
+        raise RuntimeError(f"Could not create loyalty accounts for users {missing}")
+    return accounts
+
+
 def lock_account(user: Any) -> LoyaltyAccount:
     """The user's account, created if missing, locked until the transaction ends."""
     user_id = _user_id(user)
-    locked = LoyaltyAccount.objects.select_for_update()
-    account = locked.filter(user_id=user_id).first()
-    if account is None:
-        try:
-            with transaction.atomic():
-                LoyaltyAccount.objects.create(user_id=user_id)
-        except IntegrityError:  # created concurrently: fine, lock that one
-            pass
-        account = locked.get(user_id=user_id)
-    return account
+    account = LoyaltyAccount.objects.select_for_update().filter(user_id=user_id).first()
+    return account if account is not None else lock_accounts([user_id])[user_id]
 
 
 def _replay(account: LoyaltyAccount, key: str, kind: str) -> Result | None:
@@ -164,10 +179,11 @@ def _entries(account: LoyaltyAccount, key: str, at: datetime, rows: Iterable[dic
     return entries
 
 
-def _write(
+def _move(
     account: LoyaltyAccount, entries: list[LedgerEntry], at: datetime, *, activity: bool = False
-) -> None:
-    """Verify that no bucket goes below zero, then append ``entries`` and move the counters."""
+) -> list[str]:
+    """Verify that no bucket goes below zero, then move the account's counters (in memory)
+    by the entries' sums; returns the fields to save."""
     balance = account.balance + sum(e.points for e in entries)
     pending = account.pending + sum(e.pending for e in entries)
     reserved = account.reserved + sum(e.reserved for e in entries)
@@ -178,13 +194,21 @@ def _write(
         )
     if pending < 0 or reserved < 0:  # a facade bug, never a shopper's doing
         raise InsufficientPoints("The ledger would go below zero; nothing was written.")
-    LedgerEntry.objects.bulk_create(entries)
     account.balance, account.pending, account.reserved = balance, pending, reserved
     account.updated_at = timezone.now()
     fields = ["balance", "pending", "reserved", "updated_at"]
     if activity and (account.last_activity_at is None or at > account.last_activity_at):
         account.last_activity_at = at
         fields.append("last_activity_at")
+    return fields
+
+
+def _write(
+    account: LoyaltyAccount, entries: list[LedgerEntry], at: datetime, *, activity: bool = False
+) -> None:
+    """Verify, then append ``entries`` and move the account's counters by their sums."""
+    fields = _move(account, entries, at, activity=activity)
+    LedgerEntry.objects.bulk_create(entries)
     account.save(update_fields=fields)
 
 
@@ -197,7 +221,147 @@ def _order_fields(order: Any) -> dict:
 # -- earning ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Award:
+    """One award for :func:`award_many` (the arguments of :func:`award`)."""
+
+    points: int
+    key: str
+    reason: str
+    ref: str = ""
+    order: Any = None
+    lines: Iterable[tuple[Any, int]] | Mapping[Any, int] | None = None
+    confirm: bool = False
+    actor: Any = None
+    detail: dict | None = None
+    at: datetime | None = None
+
+
+def _award_rows(award: Award) -> tuple[str, int, datetime, list[dict]]:
+    """Validate one award and build its entries' fields (no database access)."""
+    key = _check_key(award.key)
+    points = check_points(award.points)
+    at = award.at or timezone.now()
+    order = award.order
+    ref = award.ref or (f"order:{order.pk}" if order is not None else key[:64])
+    lines = award.lines
+    split = list(lines.items() if isinstance(lines, Mapping) else lines or ())
+    for _line, line_points in split:
+        if isinstance(line_points, bool) or not isinstance(line_points, int) or line_points < 0:
+            raise InvalidPoints(_("Points must be a positive whole number."))
+    remainder = points - sum(p for _line, p in split)
+    if remainder < 0:
+        raise InvalidPoints("The lines' points add up to more than the award.")
+    common = {"ref": ref, "reason": award.reason[:255], "actor": award.actor}
+    common.update(_order_fields(order))
+    detail = dict(award.detail or {})
+    if split:
+        # The split is kept on the entry (one entry per award, however many lines), so a
+        # refund of one line reverses exactly that line's points (see ``reverse``).
+        detail["lines"] = [[getattr(line, "pk", line), p] for line, p in split if p]
+    rows = [{"kind": Kind.EARN_PENDING, "pending": points, "detail": detail, **common}]
+    if award.confirm:
+        rows.append({"kind": Kind.CONFIRM, "pending": -points, "points": points, **common})
+    return key, points, at, rows
+
+
+def award_many(user: Any, awards: Iterable[Award], *, savepoint: bool = True) -> list[Result]:
+    """Several awards to one account: :func:`award_batch` for one user."""
+    user_id = _user_id(user)
+    return award_batch({user_id: list(awards)}, savepoint=savepoint)[user_id]
+
+
+def award_batch(
+    plans: Mapping[Any, Iterable[Award]], *, savepoint: bool = True
+) -> dict[int, list[Result]]:
+    """Awards to many accounts in one transaction: the accounts locked in one query (in id
+    order), replays found in one query, the entries written with one insert and the
+    counters with one update (history backfills). Each award is idempotent by its own key:
+    those already made are returned with ``created=False``. Any refusal writes nothing.
+
+    ``savepoint=False`` (inside a caller's transaction only) saves two round trips; a
+    failure then rolls back the caller's whole transaction, which batch callers want.
+    """
+    built = {
+        _user_id(user): [_award_rows(award) for award in awards] for user, awards in plans.items()
+    }
+    keys = [key for rows in built.values() for key, *_rest in rows]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict("The same key appears twice in one award batch.")
+    if not savepoint and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("award_batch(savepoint=False) needs the caller's transaction")
+    with transaction.atomic(savepoint=savepoint):
+        return _award_batch(built, keys)
+
+
+def _award_batch(built: dict[int, list], keys: list[str]) -> dict[int, list[Result]]:
+    accounts = lock_accounts(built)
+    existing: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for entry in LedgerEntry.objects.filter(operation__in=keys).order_by("id"):
+        existing[entry.operation].append(entry)
+    results: dict[int, list[Result]] = {}
+    new_entries: list[LedgerEntry] = []
+    changed: list[LoyaltyAccount] = []
+    fields: set[str] = set()
+    for user_id, rows in built.items():
+        account = accounts[user_id]
+        results[user_id] = []
+        written: list[LedgerEntry] = []
+        latest = None
+        for key, _points, at, entry_rows in rows:
+            found = existing.get(key)
+            if found:
+                if found[0].account_id != account.pk or found[0].kind != Kind.EARN_PENDING:
+                    raise IdempotencyConflict(
+                        f"The key {key!r} was already used for a {found[0].kind} entry of "
+                        f"account {found[0].account_id}."
+                    )
+                results[user_id].append(Result(account, tuple(found), created=False))
+                continue
+            entries = _entries(account, key, at, entry_rows)
+            written.extend(entries)
+            results[user_id].append(Result(account, tuple(entries), created=True))
+            latest = at if latest is None or at > latest else latest
+        if written:
+            fields.update(_move(account, written, latest, activity=True))
+            new_entries.extend(written)
+            changed.append(account)
+    if new_entries:
+        LedgerEntry.objects.bulk_create(new_entries)
+        if len(changed) == 1:
+            changed[0].save(update_fields=sorted(fields))
+        else:
+            _save_accounts(changed, sorted(fields))
+    return results
+
+
+def _save_accounts(accounts: list[LoyaltyAccount], fields: list[str]) -> None:
+    """One ``UPDATE ... SET f = CASE id WHEN ... END`` for many locked accounts (Django's
+    ``bulk_update`` builds the same statement, but through an expression per value, which
+    costs more than the whole insert of a backfill batch)."""
+    meta = LoyaltyAccount._meta
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    pk = quote(meta.pk.column)
+    assignments, params = [], []
+    for name in fields:
+        field = meta.get_field(name)
+        column = quote(field.column)
+        whens = " ".join(["WHEN %s THEN %s"] * len(accounts))
+        assignments.append(f"{column} = CASE {pk} {whens} ELSE {column} END")
+        for account in accounts:
+            value = getattr(account, field.attname)
+            params += [account.pk, field.get_db_prep_save(value, connection)]
+    params += [account.pk for account in accounts]
+    placeholders = ", ".join(["%s"] * len(accounts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "
+            f"WHERE {pk} IN ({placeholders})",
+            params,
+        )
+
+
 def award(
     user: Any,
     points: int,
@@ -215,43 +379,15 @@ def award(
     """Credit ``points`` as pending (``earn_pending``), and confirm them at once if
     ``confirm``.
 
-    ``lines`` splits the award over order lines (``(line or line id, points)`` pairs, each
-    its own entry, so refunds can reverse line by line); what they do not cover (shipping)
-    is an order-level entry. ``ref`` names the source that ``confirm`` and ``reverse``
-    later act on; it defaults to ``order:<pk>`` for an order.
+    ``lines`` splits the award over order lines (``(line or line id, points)`` pairs, kept
+    in the entry's ``detail["lines"]``, so refunds can reverse line by line); what they do
+    not cover (shipping) is the order-level rest. ``ref`` names the source that
+    ``confirm`` and ``reverse`` later act on; it defaults to ``order:<pk>`` for an order.
     """
-    key = _check_key(key)
-    points = check_points(points)
-    at = at or timezone.now()
-    ref = ref or (f"order:{order.pk}" if order is not None else key[:64])
-    split = list(lines.items() if isinstance(lines, Mapping) else lines or ())
-    for _line, line_points in split:
-        if isinstance(line_points, bool) or not isinstance(line_points, int) or line_points < 0:
-            raise InvalidPoints(_("Points must be a positive whole number."))
-    remainder = points - sum(p for _line, p in split)
-    if remainder < 0:
-        raise InvalidPoints("The lines' points add up to more than the award.")
-    common = {"ref": ref, "reason": reason[:255], "actor": actor, **_order_fields(order)}
-    rows = []
-    if remainder:
-        rows.append({"kind": Kind.EARN_PENDING, "pending": remainder, **common})
-    for line, line_points in split:
-        if line_points:
-            line_id = getattr(line, "pk", line)
-            rows.append(
-                {"kind": Kind.EARN_PENDING, "pending": line_points, "line_id": line_id, **common}
-            )
-    if confirm:
-        rows.append({"kind": Kind.CONFIRM, "pending": -points, "points": points, **common})
-    rows[0]["detail"] = detail or {}
-
-    account = lock_account(user)
-    replay = _replay(account, key, Kind.EARN_PENDING)
-    if replay:
-        return replay
-    entries = _entries(account, key, at, rows)
-    _write(account, entries, at, activity=True)
-    return Result(account, tuple(entries), created=True)
+    return award_many(
+        user,
+        [Award(points, key, reason, ref, order, lines, confirm, actor, detail, at)],
+    )[0]
 
 
 @transaction.atomic
@@ -300,6 +436,17 @@ def confirm(
     return Result(account, tuple(entries), created=True)
 
 
+def earned_by_line(points: int, detail: dict) -> dict[Any, int]:
+    """An earn entry's points per order line id (``None``: the order-level rest)."""
+    earned: dict[Any, int] = defaultdict(int)
+    for line_id, line_points in detail.get("lines", ()):
+        earned[line_id] += line_points
+    rest = points - sum(earned.values())
+    if rest:
+        earned[None] += rest
+    return earned
+
+
 def _earned_and_covered(account: LoyaltyAccount, ref: str) -> tuple[dict, dict, int]:
     """Per line id (None: order level): points earned, points already reversed (including
     any written off), and what is still pending for the whole source."""
@@ -312,7 +459,8 @@ def _earned_and_covered(account: LoyaltyAccount, ref: str) -> tuple[dict, dict, 
     for kind, line_id, points, pending_change, detail in rows:
         pending += pending_change
         if kind == Kind.EARN_PENDING:
-            earned[line_id] += pending_change
+            for earned_line, line_points in earned_by_line(pending_change, detail).items():
+                earned[earned_line] += line_points
         elif kind == Kind.REVERSE:
             covered[line_id] += -(points + pending_change) + int(detail.get("written_off", 0))
     return earned, covered, pending
@@ -676,6 +824,24 @@ def set_tier(user: Any, tier: Any, *, at: datetime | None = None) -> bool:
     account.updated_at = timezone.now()
     account.save(update_fields=["tier", "tier_since", "updated_at"])
     return True
+
+
+@transaction.atomic
+def set_tiers(tiers: Mapping[Any, Any], *, at: datetime | None = None) -> int:
+    """Put many accounts in their tiers at once (``{user: tier or None}``): one lock query
+    and one update; returns how many changed."""
+    at = at or timezone.now()
+    accounts = lock_accounts(tiers)
+    changed = []
+    for user, tier in tiers.items():
+        account = accounts[_user_id(user)]
+        tier_id = getattr(tier, "pk", tier)
+        if account.tier_id != tier_id:
+            account.tier_id, account.tier_since, account.updated_at = tier_id, at, timezone.now()
+            changed.append(account)
+    if changed:
+        _save_accounts(changed, ["tier", "tier_since", "updated_at"])
+    return len(changed)
 
 
 @transaction.atomic

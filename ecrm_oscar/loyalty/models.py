@@ -209,6 +209,10 @@ class ProgramSettings(models.Model):
     def _names(value: str) -> set[str]:
         return {name.strip().lower() for name in value.split(",") if name.strip()}
 
+    def cancel_status_list(self) -> list[str]:
+        """The cancel statuses as the owner typed them (for database filters)."""
+        return [name.strip() for name in self.cancel_statuses.split(",") if name.strip()]
+
     def is_cancel_status(self, status: str) -> bool:
         return (status or "").lower() in self._names(self.cancel_statuses)
 

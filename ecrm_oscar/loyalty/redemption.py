@@ -21,7 +21,7 @@ from oscar.core.loading import get_class, get_model
 
 from ecrm_oscar.loyalty import facade, services
 from ecrm_oscar.loyalty.exceptions import LoyaltyError, RedemptionRefused
-from ecrm_oscar.loyalty.models import LoyaltyAccount, Reservation
+from ecrm_oscar.loyalty.models import LedgerEntry, LoyaltyAccount, Reservation
 from ecrm_oscar.loyalty.offers import BENEFIT_PATH, CONDITION_PATH
 from ecrm_oscar.loyalty.rules import money_for_points, points_for_money
 
@@ -208,7 +208,7 @@ def apply_points(request: Any, data: dict) -> Reservation:
     if current is not None and current.points == points:
         raise _refuse(_("These points are already applied to your order."))
     with transaction.atomic():
-        if facade.LedgerEntry.objects.filter(operation=key).exists():
+        if LedgerEntry.objects.filter(operation=key).exists():
             raise _refuse(_("This form was already submitted. Nothing was changed."))
         if current is not None:
             facade.release(

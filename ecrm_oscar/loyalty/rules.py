@@ -28,7 +28,7 @@ class Earning:
         return self.points - sum(points for _line, points in self.lines)
 
     def detail(self) -> dict[str, Any]:
-        return {"eligible": str(self.eligible), "rate": str(self.rate)}
+        return {"eligible": str(self.eligible), "rate": format(self.rate.normalize(), "f")}
 
 
 def floor(value: Decimal) -> int:

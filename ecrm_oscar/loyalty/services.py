@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Min, Sum
+from django.db.models import Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -195,12 +195,11 @@ def cancel_order(order: Any, *, key: str | None = None, at: datetime | None = No
 
 
 def earned_on_line(line: Any) -> int:
-    return (
-        LedgerEntry.objects.filter(line_id=line.pk, kind=Kind.EARN_PENDING).aggregate(
-            total=Sum("pending")
-        )["total"]
-        or 0
-    )
+    """The points one order line earned (from its order's award entries)."""
+    rows = LedgerEntry.objects.filter(
+        ref=f"order:{line.order_id}", kind=Kind.EARN_PENDING
+    ).values_list("pending", "detail")
+    return sum(facade.earned_by_line(points, detail).get(line.pk, 0) for points, detail in rows)
 
 
 def cancel_line(line: Any, *, key: str, at: datetime | None = None) -> int:
@@ -445,29 +444,36 @@ def reward_referral(
 # -- tiers ----------------------------------------------------------------------------
 
 
-def tier_value(user: Any, *, at: datetime | None = None) -> Decimal:
-    """Spend or points (as the settings say) in the rolling window ending at ``at``."""
+def tier_values(*, at: datetime | None = None, user_id: int | None = None) -> dict:
+    """Spend or points (as the settings say) in the rolling window ending at ``at``, per
+    user id: for one user, or for everyone in one aggregate query."""
     settings = program()
     at = at or timezone.now()
     since = at - timedelta(days=settings.tier_window_days)
-    user_id = getattr(user, "pk", user)
     if settings.tier_basis == ProgramSettings.TierBasis.POINTS:
-        total = LedgerEntry.objects.filter(
-            account__user_id=user_id,
-            kind__in=(Kind.EARN_PENDING, Kind.REVERSE),
-            created_at__gt=since,
-            created_at__lte=at,
-        ).aggregate(total=Sum("pending") + Sum("points"))["total"]
-        return Decimal(total or 0)
-    Order = get_model("order", "Order")
-    field = "total_incl_tax" if settings.include_tax else "total_excl_tax"
-    cancelled = [s.strip() for s in settings.cancel_statuses.split(",") if s.strip()]
-    total = (
-        Order.objects.filter(user_id=user_id, date_placed__gt=since, date_placed__lte=at)
-        .exclude(status__in=cancelled)
-        .aggregate(total=Sum(field))["total"]
-    )
-    return total or Decimal("0")
+        rows = LedgerEntry.objects.filter(
+            kind__in=(Kind.EARN_PENDING, Kind.REVERSE), created_at__gt=since, created_at__lte=at
+        )
+        rows = rows.filter(account__user_id=user_id) if user_id else rows.exclude(
+            account__user=None
+        )  # fmt: skip
+        rows = rows.values_list("account__user_id").annotate(total=Sum("pending") + Sum("points"))
+    else:
+        Order = get_model("order", "Order")
+        total = "total_incl_tax" if settings.include_tax else "total_excl_tax"
+        cancelled = Q()
+        for name in settings.cancel_status_list():  # as is_cancel_status: any letter case
+            cancelled |= Q(status__iexact=name)
+        rows = Order.objects.filter(date_placed__gt=since, date_placed__lte=at).exclude(cancelled)
+        rows = rows.filter(user_id=user_id) if user_id else rows.exclude(user=None)
+        rows = rows.values_list("user_id").annotate(total=Sum(total))
+    return {user: Decimal(value or 0) for user, value in rows.order_by()}
+
+
+def tier_value(user: Any, *, at: datetime | None = None) -> Decimal:
+    """One user's spend or points in the rolling window ending at ``at``."""
+    user_id = getattr(user, "pk", user)
+    return tier_values(at=at, user_id=user_id).get(user_id, Decimal("0"))
 
 
 def tier_for(value: Decimal) -> Tier | None:

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,20 +23,28 @@ from oscar.templatetags.currency_filters import currency
 from ecrm_oscar.loyalty import coupons, facade, redemption, services
 from ecrm_oscar.loyalty.exceptions import LoyaltyError
 from ecrm_oscar.loyalty.forms import BirthdayForm, RedeemForm
+from ecrm_oscar.loyalty.models import LoyaltyAccount
 from ecrm_oscar.loyalty.receivers import REFERRAL_SESSION_KEY
 
 HISTORY_PAGE_SIZE = 25
 
 
+def _fragment(template: str, context: dict) -> HttpResponse:
+    """A fragment rendered without the request's context processors (Oscar's would count
+    notifications and build the basket on every header load)."""
+    return HttpResponse(render_to_string(template, context))
+
+
 @never_cache
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
-    """The header's balance and tier (empty for anonymous visitors)."""
+    """The header's balance and tier (empty for anonymous visitors): one query."""
     if not request.user.is_authenticated:
         return HttpResponse("")
-    return render(
-        request, "ecrm/loyalty/fragments/badge.html", {"summary": services.summary(request.user)}
-    )
+    account = LoyaltyAccount.objects.filter(user=request.user).select_related(
+        "tier"
+    ).first() or LoyaltyAccount(balance=0)
+    return _fragment("ecrm/loyalty/fragments/badge.html", {"account": account})
 
 
 @never_cache
@@ -49,7 +58,7 @@ def widget(request: HttpRequest) -> HttpResponse:
     }
     if request.user.is_authenticated:
         context["summary"] = services.summary(request.user)
-    return render(request, "ecrm/loyalty/fragments/widget.html", context)
+    return _fragment("ecrm/loyalty/fragments/widget.html", context)
 
 
 @never_cache

@@ -186,7 +186,8 @@ def _clean_mapping(mapping: Mapping, depth: int) -> dict[str, Any]:
 
 
 def _size(data: dict[str, Any]) -> int:
-    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    """Bytes as Django's JSONField writes the payload (``json.dumps`` defaults)."""
+    return len(json.dumps(data).encode())
 
 
 def clean_payload(payload: Any, max_bytes: int = 2048) -> dict[str, Any]:

@@ -70,6 +70,11 @@ def test_logged_in_shopper_gets_order_status(client, help_tree):
 def test_loyalty_balance_only_with_a_loyalty_app(client, help_tree, monkeypatch):
     user = create_customer(email="p@example.com")
     client.force_login(user)
+    # the loyalty app is installed here: a new customer has no points yet
+    lines = _ask(client, "how many points do I have?").json()["account"]
+    assert lines == ["You have 0 points to spend."]
+    # without a loyalty app the balance is None and the assistant says nothing of points
+    monkeypatch.setattr(assistant, "loyalty_balance", lambda u: None)
     assert _ask(client, "how many points do I have?").json()["account"] == []
     monkeypatch.setattr(assistant, "loyalty_balance", lambda u: (120, 30))
     lines = _ask(client, "how many points do I have?").json()["account"]

@@ -49,11 +49,11 @@ def test_order_placed_only_enqueues_and_awards_after_commit(
     assert len(callbacks) >= 1 and not LedgerEntry.objects.exists()
     for callback in callbacks:
         callback()
-    entries = LedgerEntry.objects.filter(order=order)
-    assert [(e.kind, e.pending, e.line_id) for e in entries] == [
-        (Kind.EARN_PENDING, 25, order.lines.get().pk)
-    ]
-    assert entries[0].detail == {"eligible": "25.00", "rate": "1.000"}
+    [entry] = LedgerEntry.objects.filter(order=order)
+    assert (entry.kind, entry.pending) == (Kind.EARN_PENDING, 25)
+    assert entry.detail == {
+        "eligible": "25.00", "rate": "1", "lines": [[order.lines.get().pk, 25]]
+    }  # fmt: skip
     assert (account(shopper).balance, account(shopper).pending) == (0, 25)
 
 

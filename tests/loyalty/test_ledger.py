@@ -101,7 +101,9 @@ def test_award_split_over_lines_and_reversed_line_by_line(shopper):
     order = create_purchase(shopper)
     line = order.lines.get()
     result = facade.award(shopper, 50, key="a", reason="order", order=order, lines=[(line, 40)])
-    assert [(e.line_id, e.pending) for e in result.entries] == [(None, 10), (line.pk, 40)]
+    # One entry per award, its split over the lines kept with it.
+    [entry] = result.entries
+    assert (entry.pending, entry.detail["lines"]) == (50, [[line.pk, 40]])
     assert result.entries[0].ref == f"order:{order.pk}"
     # Partial refund of the line while still pending: taken from pending.
     facade.reverse(
@@ -297,3 +299,38 @@ def test_check_command_proves_balances_and_finds_tampering(shopper, capsys):
     assert "stored balance/pending/reserved (1000, 0, 0), ledger (100, 0, 0)" in (
         capsys.readouterr().err
     )
+
+
+def test_award_batch_writes_many_accounts_at_once_and_replays_per_key(shopper):
+    others = [create_customer(), create_customer()]
+    facade.award(others[0], 5, key="earlier", reason="x")
+    plans = {
+        shopper: [facade.Award(10, "b1", "x", confirm=True), facade.Award(20, "b2", "x")],
+        others[0].pk: [facade.Award(5, "earlier", "x"), facade.Award(7, "b3", "x")],
+        others[1]: [facade.Award(1, "b4", "x", confirm=True)],
+    }
+    results = facade.award_batch(plans)
+    assert [[r.created for r in results[u.pk]] for u in [shopper, *others]] == [
+        [True, True], [False, True], [True],
+    ]  # fmt: skip
+    assert counters(shopper) == (10, 20, 0)
+    assert counters(others[0]) == (0, 12, 0)
+    assert counters(others[1]) == (1, 0, 0)
+    assert LoyaltyAccount.objects.get(user=others[1]).last_activity_at is not None
+    assert mismatches() == []
+    with pytest.raises(IdempotencyConflict, match="twice"):
+        facade.award_batch({shopper: [facade.Award(1, "dup", "x")], others[1]: [
+            facade.Award(1, "dup", "x")]})  # fmt: skip
+    assert not LedgerEntry.objects.filter(operation="dup").exists()
+
+
+def test_set_tiers_moves_many_accounts_at_once(shopper):
+    from ecrm_oscar.loyalty.models import Tier
+
+    gold = Tier.objects.create(name="Gold", threshold=500)
+    other = create_customer()
+    facade.set_tier(other, gold)
+    assert facade.set_tiers({shopper: gold, other.pk: None}) == 2
+    assert LoyaltyAccount.objects.get(user=shopper).tier == gold
+    assert LoyaltyAccount.objects.get(user=other).tier is None
+    assert facade.set_tiers({shopper: gold}) == 0

@@ -30,8 +30,9 @@ def member(client, program, tiers):
     return user
 
 
-def test_badge_fragment_is_personal_and_never_cached(client, member):
-    response = client.get(reverse("ecrm:loyalty-badge"))
+def test_badge_fragment_is_personal_and_never_cached(client, member, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):  # session, user, account with its tier
+        response = client.get(reverse("ecrm:loyalty-badge"))
     html = response.content.decode()
     assert "1,234" in html and "Silver" in html
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
