@@ -1,1 +1,12 @@
 """Shared fixtures. The suite runs twice under ``make test`` (see tests/settings.py)."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache, so rate-limit counters and cached segments
+    never leak from one test into the next (the local-memory cache outlives tests)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -115,14 +115,20 @@ def _help_session(request: HttpRequest, language: str):
     return help_session
 
 
+def _current_minute() -> int:
+    """The rate limit's window: one per clock minute."""
+    import time
+
+    return int(time.time() // 60)
+
+
 def _limited(request: HttpRequest, bucket: str) -> bool:
     """True when this visitor asked more than ASK_LIMIT_PER_MINUTE times this minute."""
     import hashlib
-    import time
 
     who = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(who.encode()).hexdigest()[:16]
-    key = f"ecrm:help:rate:{bucket}:{digest}:{int(time.time() // 60)}"
+    key = f"ecrm:help:rate:{bucket}:{digest}:{_current_minute()}"
     from django.core.cache import cache
 
     cache.add(key, 0, 70)
