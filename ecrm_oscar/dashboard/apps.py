@@ -30,14 +30,22 @@ class EcrmDashboardConfig(OscarDashboardConfig):
             "ecrm-segment-create": [*staff, "ecrm_customers.add_segment"],
             "ecrm-segment-update": [*staff, "ecrm_customers.change_segment"],
             "ecrm-segment-delete": [*staff, "ecrm_customers.delete_segment"],
+            "ecrm-settings": [*staff, "ecrm_dashboard.manage_switches"],
+            "ecrm-kpis": [*staff, "ecrm_dashboard.view_kpis"],
+            "ecrm-kpis-csv": [*staff, "ecrm_dashboard.view_kpis"],
+            "ecrm-kpis-json": [*staff, "ecrm_dashboard.view_kpis"],
+            "ecrm-privacy-export": [*staff, "ecrm_privacy.export_personal_data"],
+            "ecrm-privacy-erase": [*staff, "ecrm_privacy.erase_personal_data"],
+            "ecrm-erasure-log": [*staff, "ecrm_privacy.view_erasurelog"],
         }
 
     # pylint: disable=attribute-defined-outside-init
     def ready(self):
-        from ecrm_oscar.dashboard import views
+        from ecrm_oscar.dashboard import switches, views
 
         self.views = views
         self.configure_permissions()
+        switches.connect()
 
     def get_urls(self):
         v = self.views
@@ -56,5 +64,20 @@ class EcrmDashboardConfig(OscarDashboardConfig):
                 v.SegmentDeleteView.as_view(),
                 name="ecrm-segment-delete",
             ),
+            path("settings/", v.SiteSettingsView.as_view(), name="ecrm-settings"),
+            path("kpis/", v.KpiOverviewView.as_view(), name="ecrm-kpis"),
+            path("kpis.csv", v.kpi_csv, name="ecrm-kpis-csv"),
+            path("kpis.json", v.kpi_json, name="ecrm-kpis-json"),
+            path(
+                "customers/<int:pk>/export/",
+                v.CustomerExportView.as_view(),
+                name="ecrm-privacy-export",
+            ),
+            path(
+                "customers/<int:pk>/erase/",
+                v.CustomerEraseView.as_view(),
+                name="ecrm-privacy-erase",
+            ),
+            path("erasures/", v.ErasureLogView.as_view(), name="ecrm-erasure-log"),
         ]
         return self.post_process_urls(urls)

@@ -12,6 +12,7 @@ from oscar.core.loading import get_model
 from ecrm_oscar.customers import rules
 from ecrm_oscar.customers.models import Segment, SegmentRule
 from ecrm_oscar.customers.rfm import RfmSegment
+from ecrm_oscar.dashboard.models import SiteSettings
 from ecrm_oscar.tracking import event_types
 from ecrm_oscar.tracking.abstract_models import Channel
 
@@ -228,3 +229,79 @@ RuleFormSet = inlineformset_factory(
     validate_max=True,
     can_delete=True,
 )
+
+
+class SiteSettingsForm(forms.ModelForm):
+    """The owner's switches and main settings of one site."""
+
+    recommendations_include_purchased = forms.TypedChoiceField(
+        label=_("'Recommended for you' may list products the customer bought"),
+        choices=[
+            ("", _("As configured (ECRM_RECOMMENDATION_INCLUDE_PURCHASED)")),
+            ("1", _("Yes")),
+            ("0", _("No")),
+        ],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        required=False,
+    )
+
+    class Meta:
+        model = SiteSettings
+        fields = [
+            "tracking_enabled",
+            "customers_enabled",
+            "recommendations_enabled",
+            "loyalty_enabled",
+            "automation_enabled",
+            "help_assistant_enabled",
+            "tracking_mode",
+            "tracking_retention_days",
+            "recommendations_include_purchased",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.recommendations_include_purchased
+        self.initial["recommendations_include_purchased"] = (
+            "" if current is None else ("1" if current else "0")
+        )
+        self.fields["tracking_retention_days"].widget.attrs["min"] = 1
+
+    def clean_tracking_retention_days(self):
+        days = self.cleaned_data.get("tracking_retention_days")
+        if days is not None and days < 1:
+            raise forms.ValidationError(_("Keep events for at least one day, or leave empty."))
+        return days
+
+
+class KpiPeriodForm(forms.Form):
+    """The KPI overview's period: a preset, or custom first and last days (included)."""
+
+    PRESETS = [
+        ("7", _("Last 7 days")),
+        ("30", _("Last 30 days")),
+        ("90", _("Last 90 days")),
+        ("365", _("Last 365 days")),
+        ("all", _("All history")),
+        ("custom", _("Custom dates")),
+    ]
+    preset = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        preset = data.get("preset") or ("custom" if data.get("start") else "30")
+        data["preset"] = preset
+        if preset == "custom":
+            start, end = data.get("start"), data.get("end")
+            if start is None:
+                raise ValidationError(_("Choose the first day of the period."))
+            if end is not None and end < start:
+                raise ValidationError(_("The period ends before it starts."))
+        return data

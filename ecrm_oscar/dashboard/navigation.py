@@ -19,5 +19,8 @@ ECRM_NAVIGATION = {
     "children": [
         {"label": _("Customers"), "url_name": "ecrm:dashboard:ecrm-customer-list"},
         {"label": _("Segments"), "url_name": "ecrm:dashboard:ecrm-segment-list"},
+        {"label": _("KPI overview"), "url_name": "ecrm:dashboard:ecrm-kpis"},
+        {"label": _("Erasure log"), "url_name": "ecrm:dashboard:ecrm-erasure-log"},
+        {"label": _("Settings"), "url_name": "ecrm:dashboard:ecrm-settings"},
     ],
 }

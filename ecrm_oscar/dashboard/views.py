@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
@@ -16,12 +18,16 @@ from ecrm_oscar.core.tasks import enqueue_on_commit
 from ecrm_oscar.customers import panels, rules, segments, services, tasks
 from ecrm_oscar.customers.models import CustomerProfile, Segment
 from ecrm_oscar.customers.rfm import RfmSegment
+from ecrm_oscar.dashboard import overview, switches
 from ecrm_oscar.dashboard.forms import (
     CustomerSearchForm,
+    KpiPeriodForm,
     RuleFormSet,
     SegmentForm,
+    SiteSettingsForm,
     TimelineFilterForm,
 )
+from ecrm_oscar.dashboard.models import SiteSettings
 from ecrm_oscar.tracking import event_types
 
 User = get_user_model()
@@ -121,6 +127,11 @@ class CustomerDetailView(generic.DetailView):
             events=page.object_list,
             panels=panels.render_panels(self.request, customer, profile),
         )
+        if apps.is_installed("ecrm_oscar.privacy"):
+            from ecrm_oscar.privacy.services import consent_history
+
+            context["consents"] = consent_history(customer)
+            context["privacy_actions"] = True
         return context
 
 
@@ -215,3 +226,189 @@ class SegmentDeleteView(generic.DeleteView):
 
 def customer_detail_url(customer) -> str:
     return reverse("ecrm:dashboard:ecrm-customer-detail", kwargs={"pk": customer.pk})
+
+
+# -- owner console: switches and settings (docs/console.md) ---------------------------------
+
+
+class SiteSettingsView(generic.UpdateView):
+    """The current site's capability switches and main settings; saving takes effect at
+    once (``switches`` clears its caches on save)."""
+
+    template_name = "ecrm/dashboard/settings.html"
+    form_class = SiteSettingsForm
+    context_object_name = "site_settings"
+
+    def get_object(self, queryset=None):
+        from django.contrib.sites.shortcuts import get_current_site
+
+        site = get_current_site(self.request)
+        return SiteSettings.objects.filter(site_id=site.pk).first() or SiteSettings(site_id=site.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context["switch_fields"] = [form[f"{name}_enabled"] for name in switches.CAPABILITIES]
+        context["setting_fields"] = [
+            form[name]
+            for name in (
+                "tracking_mode",
+                "tracking_retention_days",
+                "recommendations_include_purchased",
+            )
+        ]
+        return context
+
+    def form_valid(self, form):
+        messages.success(self.request, _("The eCRM settings were saved and apply now."))
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return reverse("ecrm:dashboard:ecrm-settings")
+
+
+# -- owner console: KPI overview (docs/console.md) ------------------------------------------
+
+
+def _kpi_choice(request) -> tuple[KpiPeriodForm, overview.Choice | None]:
+    form = KpiPeriodForm(request.GET or None)
+    if not request.GET:
+        return form, overview.choose_period(None)
+    if not form.is_valid():
+        return form, None
+    return form, overview.choose_period(form.cleaned_data)
+
+
+class KpiOverviewView(generic.TemplateView):
+    """The period's figures against the previous period's, with charts and help texts."""
+
+    template_name = "ecrm/dashboard/kpis.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, choice = _kpi_choice(self.request)
+        if choice is None:  # invalid input: say so, and show the default period
+            choice = overview.choose_period(None)
+            context["period_invalid"] = True
+        for note in choice.messages:
+            messages.warning(self.request, note)
+        context.update(form=form, choice=choice, **overview.overview(choice))
+        context["query"] = self.request.GET.urlencode()
+        return context
+
+
+def _bad_period(form) -> HttpResponse:
+    errors = [str(e) for e in form.non_field_errors()] + [
+        f"{name}: {error}"
+        for name, errs in form.errors.items()
+        if name != "__all__"
+        for error in errs
+    ]
+    return JsonResponse({"errors": errors}, status=400)
+
+
+def kpi_json(request):
+    """The overview's figures as JSON (for scripts and custom charts)."""
+    form, choice = _kpi_choice(request)
+    if choice is None:
+        return _bad_period(form)
+    figures = overview.overview(choice)["all"]
+    return JsonResponse(overview.as_json(choice, figures))
+
+
+def kpi_csv(request):
+    """The overview's figures as a CSV download."""
+    form, choice = _kpi_choice(request)
+    if choice is None:
+        return _bad_period(form)
+    result = overview.overview(choice)
+    response = HttpResponse(
+        overview.as_csv(choice, result["all"]), content_type="text/csv; charset=utf-8"
+    )
+    name = f"ecrm-kpis-{choice.first.isoformat()}-{choice.last.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# -- owner console: privacy (docs/privacy.md) -----------------------------------------------
+
+
+def _gone(request, pk: int) -> HttpResponse:
+    """A clear answer for an account that no longer exists (erased, or never existed)."""
+    from ecrm_oscar.privacy.erasure import erasure_of
+
+    erased = erasure_of(pk)
+    response = render(
+        request,
+        "ecrm/dashboard/privacy_gone.html",
+        {"erasure": erased, "pk": pk},
+        status=410 if erased else 404,
+    )
+    return response
+
+
+class CustomerExportView(generic.View):
+    """Download everything the shop holds about one customer, as JSON."""
+
+    def get(self, request, pk: int):
+        from ecrm_oscar.privacy.erasure import export_customer
+
+        customer = User.objects.filter(pk=pk).first()
+        if customer is None:
+            return _gone(request, pk)
+        data = export_customer(customer)
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "default": str})
+        response["Content-Disposition"] = f'attachment; filename="customer-{pk}-data.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class CustomerEraseView(generic.View):
+    """Erase one customer: a confirmation page (GET), then the erasure (POST, CSRF)."""
+
+    template_name = "ecrm/dashboard/privacy_erase.html"
+
+    def _customer(self, pk: int):
+        return User.objects.filter(pk=pk).first()
+
+    def get(self, request, pk: int):
+        customer = self._customer(pk)
+        if customer is None:
+            return _gone(request, pk)
+        return render(request, self.template_name, {"customer": customer})
+
+    def post(self, request, pk: int):
+        from ecrm_oscar.privacy.erasure import ErasureRefused, erase_customer
+
+        customer = self._customer(pk)
+        if customer is None:
+            return _gone(request, pk)
+        if (
+            request.POST.get("confirm") != customer.email
+            and request.POST.get("confirm") != customer.get_username()
+        ):
+            messages.error(request, _("Type the customer's email address to confirm the erasure."))
+            return render(request, self.template_name, {"customer": customer}, status=400)
+        try:
+            log = erase_customer(customer, performed_by=request.user, source="dashboard")
+        except ErasureRefused as refusal:
+            messages.error(request, str(refusal))
+            return render(request, self.template_name, {"customer": customer}, status=400)
+        messages.success(
+            request,
+            _("The customer was erased: %(n)s rows deleted or anonymised.") % {"n": log.total},
+        )
+        return HttpResponseRedirect(reverse("ecrm:dashboard:ecrm-erasure-log"))
+
+
+class ErasureLogView(generic.ListView):
+    """Who erased how much, when: the log names no erased person."""
+
+    template_name = "ecrm/dashboard/erasure_log.html"
+    context_object_name = "erasures"
+    paginate_by = 50
+
+    def get_queryset(self):
+        from ecrm_oscar.privacy.models import ErasureLog
+
+        return ErasureLog.objects.select_related("performed_by")
