@@ -1,0 +1,44 @@
+"""Oscar signals that trigger flows. Cheap and safe: each enqueues a task after commit."""
+
+from __future__ import annotations
+
+from oscar.core.loading import get_class
+
+from ecrm_oscar import conf
+from ecrm_oscar.core.receivers import safe_receiver
+from ecrm_oscar.core.tasks import enqueue_on_commit
+
+order_placed = get_class("order.signals", "order_placed")
+order_status_changed = get_class("order.signals", "order_status_changed")
+user_registered = get_class("customer.signals", "user_registered")
+
+
+@safe_receiver(atomic=False)
+def on_user_registered(sender, user=None, **kwargs):
+    from ecrm_oscar.automation import tasks
+
+    if user is not None and user.pk:
+        enqueue_on_commit(tasks.trigger_welcome, user.pk)
+
+
+@safe_receiver(atomic=False)
+def on_order_placed(sender, order=None, **kwargs):
+    from ecrm_oscar.automation import tasks
+
+    if order is not None and order.pk:
+        enqueue_on_commit(tasks.record_order, order.pk)
+
+
+@safe_receiver(atomic=False)
+def on_order_status_changed(sender, order=None, new_status=None, **kwargs):
+    from ecrm_oscar.automation import tasks
+
+    if order is not None and new_status == conf.get("ECRM_AUTOMATION_SURVEY_ORDER_STATUS"):
+        enqueue_on_commit(tasks.trigger_survey, order.pk)
+
+
+def connect() -> None:
+    uid = "ecrm.automation"
+    user_registered.connect(on_user_registered, dispatch_uid=f"{uid}.user_registered")
+    order_placed.connect(on_order_placed, dispatch_uid=f"{uid}.order_placed")
+    order_status_changed.connect(on_order_status_changed, dispatch_uid=f"{uid}.order_status")

@@ -1,0 +1,69 @@
+"""Background work of marketing automation. Tasks take ids, reload what they need and are
+idempotent: messages are unique per (step, shopper, trigger) and the send task claims a
+message before sending, so retries and duplicate deliveries send nothing twice. Periodic
+ones are listed in ``schedule.BEAT_SCHEDULE``."""
+
+from __future__ import annotations
+
+from ecrm_oscar.automation import services
+from ecrm_oscar.core.tasks import ecrm_task, enqueue
+
+
+@ecrm_task("ecrm.automation.send")
+def send(message_id: int) -> str:
+    """Send one message (at most once; see services.send_message)."""
+    return services.send_message(message_id)
+
+
+@ecrm_task("ecrm.automation.send_due")
+def send_due() -> int:
+    """Enqueue every due message; mark messages stuck mid-send as failed."""
+    if not services.automation_enabled():
+        return 0
+    services.release_stale()
+    ids = services.due_message_ids()
+    for message_id in ids:
+        enqueue(send, message_id)
+    return len(ids)
+
+
+def _scan_then_send(offered: int) -> int:
+    if offered:
+        enqueue(send_due)
+    return offered
+
+
+@ecrm_task("ecrm.automation.scan_abandoned_baskets")
+def scan_abandoned_baskets() -> int:
+    return _scan_then_send(services.scan_abandoned_baskets())
+
+
+@ecrm_task("ecrm.automation.scan_browse_abandonment")
+def scan_browse_abandonment() -> int:
+    return _scan_then_send(services.scan_browse_abandonment())
+
+
+@ecrm_task("ecrm.automation.scan_birthdays")
+def scan_birthdays() -> int:
+    return _scan_then_send(services.scan_birthdays())
+
+
+@ecrm_task("ecrm.automation.scan_win_back")
+def scan_win_back() -> int:
+    return _scan_then_send(services.scan_win_back())
+
+
+@ecrm_task("ecrm.automation.trigger_welcome")
+def trigger_welcome(user_id: int) -> int:
+    return _scan_then_send(services.trigger_welcome(user_id))
+
+
+@ecrm_task("ecrm.automation.trigger_survey")
+def trigger_survey(order_id: int) -> int:
+    return _scan_then_send(services.trigger_survey(order_id))
+
+
+@ecrm_task("ecrm.automation.record_order")
+def record_order(order_id: int) -> int:
+    """Stop reminders, and attribute the order to the messages before it."""
+    return services.record_order(order_id)
