@@ -7,3 +7,9 @@ class EcrmRecommendationsConfig(AppConfig):
     label = "ecrm_recommendations"
     verbose_name = _("eCRM recommendations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecrm_oscar.recommendations import receivers, strategies
+
+        strategies.register_builtins()
+        receivers.connect()

@@ -177,6 +177,12 @@ def leave_last_out(orders: Orders) -> Split:
     return Split(train, test)
 
 
+def validation_split(orders: Orders) -> Split:
+    """The split defaults are chosen on: the test split's *training* orders, each repeat
+    customer's last training order held out. The test orders are never looked at."""
+    return leave_last_out(leave_last_out(orders).train)
+
+
 Recommend = Callable[[int, int, np.ndarray | None], Sequence[int]]
 
 

@@ -86,3 +86,48 @@ class SegmentContentBlock(blocks.StructBlock):
                 block_errors={"segments": ValidationError(_("Choose at least one segment."))}
             )
         return value
+
+
+def recommendation_strategy_choices() -> list[tuple[str, str]]:
+    """The registered strategies (ecrm_oscar.recommendations.registry), read when the
+    editor opens the page; "" follows the owner's choice for Wagtail pages."""
+    choices = [("", str(_("The shop's choice for Wagtail pages (dashboard)")))]
+    try:
+        from ecrm_oscar.recommendations import registry
+
+        choices += [(name, str(label)) for name, label in registry.choices("wagtail")]
+    except Exception:  # the recommendations app is not installed
+        pass
+    return choices
+
+
+class RecommendationsBlock(blocks.StructBlock):
+    """Recommended products for the visitor, fetched from ``/ecrm/recommendations/wagtail/``.
+
+    Stable import path: ``ecrm_wagtail.blocks.blocks.RecommendationsBlock``. The page only
+    holds an empty slot, so it stays cacheable for everyone; needs the
+    ``ecrm_oscar.recommendations`` app.
+    """
+
+    heading = blocks.CharBlock(
+        required=False,
+        max_length=80,
+        label=_("Heading"),
+        help_text=_("Empty: the strategy's own title, e.g. “Recommended for you”."),
+    )
+    strategy = blocks.ChoiceBlock(
+        choices=recommendation_strategy_choices,
+        required=False,
+        default="",
+        label=_("Strategy"),
+    )
+    limit = blocks.IntegerBlock(default=6, min_value=1, max_value=20, label=_("Number of products"))
+
+    class Meta:
+        template = "ecrm/blocks/recommendations.html"
+        icon = "pick"
+        label = _("Recommendations")
+        help_text = _(
+            "Products recommended to each visitor. The page stays cacheable: the list is "
+            "fetched for each visitor by a small script."
+        )

@@ -270,3 +270,17 @@ def test_editors_see_the_block_and_the_segments_in_wagtails_editor(client, home)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Personalised content" in page and "mug-lovers" in page and "Mug lovers" in page
+
+
+def test_the_demo_home_body_carries_a_loyalty_balance_placeholder(client, home):
+    """The demo's home page body (sandbox/demo/loader.py) shows the loyalty block, which
+    renders a placeholder filled from the loyalty endpoint: no balance in the page."""
+    from sandbox.demo.loader import HOME_BODY
+
+    home.body = HOME_BODY
+    home.save_revision().publish()
+    shopper = create_customer()
+    client.force_login(shopper)
+    page = client.get("/").content.decode()
+    assert "/ecrm/loyalty/widget/?how=1" in page
+    assert "ecrm/loyalty/fragments.js" in page

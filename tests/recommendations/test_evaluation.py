@@ -199,3 +199,41 @@ def test_popularity_reproduces_the_data_readme_exactly():
     }
     assert rounded == {"all": [0.387, 0.039, 0.066], "new": [0.234, 0.024, 0.035]}
     assert figures["new"]["users"] == 2496
+
+
+def test_validation_split_never_sees_the_test_orders():
+    orders = {
+        "a": {"2024-01-01 10:00": {"x"}, "2024-01-02 10:00": {"y"}, "2024-01-03 10:00": {"z"}},
+        "b": {"2024-01-01 10:00": {"x"}, "2024-01-09 10:00": {"w"}},
+        "c": {"2024-01-04 10:00": {"y"}},
+    }
+    validation = evaluation.validation_split(orders)
+    # a's last order (z) and b's (w) are the test targets: absent from both halves
+    assert validation.test == {"a": {"y"}}
+    assert validation.train == {
+        "a": {"2024-01-01 10:00": {"x"}},
+        "b": {"2024-01-01 10:00": {"x"}},
+        "c": {"2024-01-04 10:00": {"y"}},
+    }
+
+
+def test_command_evaluates_the_validation_split(tmp_path):
+    out = StringIO()
+    call_command(
+        "ecrm_evaluate_recommendations",
+        str(write_csv(tmp_path, HAND_MADE)),
+        "--user-column",
+        "user",
+        "--item-column",
+        "item",
+        "--timestamp-column",
+        "time",
+        "--split",
+        "validation",
+        "--strategy",
+        "popularity",
+        stdout=out,
+    )
+    result = json.loads(out.getvalue())
+    assert result["split"] == "validation"
+    assert result["data"]["held_out_users"] == 0  # nobody here has 3 orders

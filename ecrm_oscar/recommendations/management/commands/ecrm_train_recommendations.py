@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from ecrm_oscar.recommendations import services
 from ecrm_oscar.recommendations.models import Recommendation
 from ecrm_oscar.recommendations.training import train_all
 
@@ -21,8 +22,12 @@ class Command(BaseCommand):
             self.stdout.write("Recommendations already trained; run without --if-empty to retrain.")
             return
         report = train_all()
+        services.lists_changed()  # the read side's cached lists are retired at once
         rows = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
         self.stdout.write(
             f"Trained on {report.customers:,} customers and {report.products:,} products "
             f"in {report.seconds:.1f} s: {rows} rows."
         )
+        if options["verbosity"] > 1:
+            steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.steps.items())
+            self.stdout.write(f"Steps: {steps}.")

@@ -1,0 +1,1 @@
+"""Oscar dashboard pages of the recommendations: placements, exclusions, pins, analytics."""
