@@ -155,3 +155,49 @@ def test_anonymous_visitor_needs_an_email(client):
         reverse("ecrm:support-new"), {"subject": "s", "body": "b", "email": "a@example.com"}
     )
     assert SupportCase.objects.get().customer_email == "a@example.com"
+
+
+@override_settings(ECRM_SUPPORT_EMAIL="support@example.com", OSCAR_URL_SCHEMA="https")
+def test_emails_link_to_the_shop_with_its_domain(shopper, django_capture_on_commit_callbacks):
+    import re
+
+    from django.contrib.sites.models import Site
+
+    Site.objects.update(domain="shop.example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.open_case(subject="Broken mug", body="It arrived broken.", user=shopper)
+    customer = next(m for m in mail.outbox if m.to == ["shopper@example.com"])
+    staff = next(m for m in mail.outbox if m.to == ["support@example.com"])
+    assert f"https://shop.example.org/ecrm/support/{case.number}/" in customer.body
+    assert f"https://shop.example.org/dashboard/support/{case.pk}/" in staff.body
+    for message in (customer, staff):  # every link is absolute: no bare path left
+        assert not re.search(r"(^|\s)/(ecrm|dashboard)/", message.body)
+
+
+def test_absolute_urls_fall_back_to_the_wagtail_site():
+    from django.contrib.sites.models import Site
+    from wagtail.models import Site as WagtailSite
+
+    Site.objects.update(domain="")
+    root_url = WagtailSite.objects.get(is_default_site=True).root_url
+    assert root_url.startswith("http")
+    assert services.absolute_url("/ecrm/support/X/") == f"{root_url}/ecrm/support/X/"
+    assert services.absolute_url("") == ""
+
+
+@override_settings(ECRM_SUPPORT_EMAIL="support@example.com")
+def test_customer_emails_in_the_language_they_wrote_in(shopper, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    with translation.override("fa"), django_capture_on_commit_callbacks(execute=True):
+        case = services.open_case(subject="لیوان شکسته", body="شکسته رسید.", user=shopper)
+    assert case.context["language"] == "fa"
+    customer = next(m for m in mail.outbox if m.to == ["shopper@example.com"])
+    staff = next(m for m in mail.outbox if m.to == ["support@example.com"])
+    assert customer.subject == f"پرسش شما را دریافت کردیم (درخواست {case.number})"
+    assert "از تماس شما سپاسگزاریم" in customer.body
+    assert staff.subject.endswith(f"New support case #{case.number}: لیوان شکسته")
+    mail.outbox.clear()
+    with translation.override("th"), django_capture_on_commit_callbacks(execute=True):
+        services.update(case, status="solved")  # a later event: still the case's language
+    assert mail.outbox[0].subject == f"درخواست {case.number} حل شد"

@@ -10,9 +10,11 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 
 from ecrm_oscar import conf
 from ecrm_oscar.core.tasks import enqueue_on_commit
@@ -80,6 +82,8 @@ def open_case(
     context = dict(context or {})
     if request is not None:
         context["address"] = address_key(request)
+    # the customer's emails are written in the language they wrote in (fa, th …)
+    context.setdefault("language", translation.get_language() or settings.LANGUAGE_CODE)
     case = SupportCase.objects.create(
         subject=subject.strip()[:200],
         user=user,
@@ -156,24 +160,61 @@ def send_notifications(case_id: int, event: str) -> int:
     to_customer = event in ("opened", "staff_replied", "solved")
     to_staff = event in ("opened", "customer_replied")
     if to_customer and case.customer_email:
-        EmailMessage(
-            render_to_string("ecrm/support/emails/customer_subject.txt", context).strip(),
-            render_to_string("ecrm/support/emails/customer_body.txt", context),
-            to=[case.customer_email],
-        ).send()
+        with translation.override((case.context or {}).get("language") or settings.LANGUAGE_CODE):
+            context["case_url"] = absolute_url(_reverse("ecrm:support-detail", case.number))
+            EmailMessage(
+                render_to_string("ecrm/support/emails/customer_subject.txt", context).strip(),
+                render_to_string("ecrm/support/emails/customer_body.txt", context),
+                to=[case.customer_email],
+            ).send()
         sent += 1
     staff_address = conf.get("ECRM_SUPPORT_EMAIL")
     if to_staff and staff_address:
         recipients = [staff_address]
         if case.assigned_to_id and case.assigned_to.email:
             recipients.append(case.assigned_to.email)
-        EmailMessage(
-            render_to_string("ecrm/support/emails/staff_subject.txt", context).strip(),
-            render_to_string("ecrm/support/emails/staff_body.txt", context),
-            to=recipients,
-        ).send()
+        with translation.override(settings.LANGUAGE_CODE):
+            context["dashboard_url"] = absolute_url(
+                _reverse("ecrm_support_dashboard:ecrm-support-case-detail", case.pk)
+            )
+            EmailMessage(
+                render_to_string("ecrm/support/emails/staff_subject.txt", context).strip(),
+                render_to_string("ecrm/support/emails/staff_body.txt", context),
+                to=recipients,
+            ).send()
         sent += 1
     return sent
+
+
+def _reverse(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:  # the project did not include those URLs
+        return ""
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the shop's own domain, for emails (sent by a worker: no request).
+
+    The domain is the current ``django.contrib.sites`` site's (as in Oscar's own emails,
+    with ``OSCAR_URL_SCHEMA``), else Wagtail's default site's root URL; "" stays "".
+    """
+    if not path:
+        return ""
+    if apps.is_installed("django.contrib.sites"):
+        from django.contrib.sites.models import Site
+
+        site = Site.objects.filter(pk=getattr(settings, "SITE_ID", None)).first()
+        if site is not None and site.domain:
+            scheme = getattr(settings, "OSCAR_URL_SCHEMA", "https")
+            return f"{scheme}://{site.domain}{path}"
+    if apps.is_installed("wagtail"):
+        from wagtail.models import Site as WagtailSite
+
+        default = WagtailSite.objects.filter(is_default_site=True).first()
+        if default is not None:
+            return default.root_url + path
+    return path
 
 
 def _site_name() -> str:

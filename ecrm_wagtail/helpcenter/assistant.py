@@ -4,11 +4,11 @@ Retrieval runs on this machine only (no network, no downloaded model):
 
 1. the question is normalised, typo-corrected and expanded with the editors' synonyms
    (``search.expand``);
-2. Wagtail search picks candidate articles (any word, at most ``CANDIDATES``), plus a
-   substring match over passages for scripts without spaces;
-3. every passage of the candidates is scored with BM25 (k1=1.2, b=0.75), document
-   frequencies from the vocabulary (``HelpTerm``) and the passage count of the language,
-   words compared by stem; synonym words weigh half, the passage heading counts too;
+2. every passage holding one of the query's stems is scored with BM25 (k1=1.2, b=0.75)
+   by the database from the stored stem counts (``ranking``): document frequencies and
+   the passage count of the language, synonym words weigh half, the passage heading and
+   the article's title and tags count too; when no stem matches (scripts without spaces,
+   such as Thai) passages containing the query's words as substrings are taken;
 4. the best passage per article, best articles first, are quoted (escaped, matches in
    ``<mark>``) with a link to the article.
 
@@ -19,25 +19,17 @@ installed.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.core.cache import cache
-from django.db.models import Avg, Count, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from wagtail.search.query import Or, PlainText
 
-from ecrm_wagtail.helpcenter import search
+from ecrm_wagtail.helpcenter import ranking, search
 from ecrm_wagtail.helpcenter import text as textlib
-from ecrm_wagtail.helpcenter.indexing import STATS_CACHE_KEY
-from ecrm_wagtail.helpcenter.models import HelpArticlePage, HelpPassage, HelpTerm, visible_articles
-
-CANDIDATES = 30
-K1, B = 1.2, 0.75
+from ecrm_wagtail.helpcenter.models import HelpArticlePage, HelpPassage, visible_articles
 
 ORDER_WORDS = {"order", "orders", "parcel", "package", "delivery", "delivered", "shipped"}
 ORDER_WORDS |= {"dispatched", "arrive", "arrived", "status", "track", "tracking"}
@@ -79,95 +71,43 @@ class Reply:
         }
 
 
-def _stats(language: str) -> tuple[int, float]:
-    """(number of passages, average passage length) of a language, cached."""
-    key = STATS_CACHE_KEY.format(language)
-    stats = cache.get(key)
-    if stats is None:
-        row = HelpPassage.objects.filter(language=language).aggregate(
-            n=Count("id"), avg=Avg("length")
-        )
-        stats = (row["n"] or 0, float(row["avg"] or 1.0))
-        cache.set(key, stats, 300)
-    return stats
-
-
-def _idf(stems: set[str], language: str, total: int) -> dict[str, float]:
-    rows = (
-        HelpTerm.objects.filter(language=language, stem__in=stems)
-        .values("stem")
-        .annotate(df=Sum("df"))
-        .order_by()
-    )
-    df = {row["stem"]: min(row["df"], total) for row in rows}
-    return {s: math.log(1 + (total - df.get(s, 0) + 0.5) / (df.get(s, 0) + 0.5)) for s in stems}
-
-
-def rank_passages(
-    passages, weights: dict[str, float], idf: dict[str, float], avgdl: float
-) -> list[tuple[float, HelpPassage]]:
-    """BM25 of each passage for the weighted query stems, best first."""
-    scored = []
-    for passage in passages:
-        counts: dict[str, int] = {}
-        for word in textlib.words(f"{passage.heading} {passage.text}", stopwords=False):
-            stem = textlib.stem(word)
-            if stem in weights:
-                counts[stem] = counts.get(stem, 0) + 1
-        # title and tags (in ``terms``) count once each when not in the text
-        for word in passage.terms.split():
-            stem = textlib.stem(word)
-            if stem in weights and stem not in counts:
-                counts[stem] = 1
-        if not counts:
-            continue
-        length = max(passage.length, 1)
-        score = 0.0
-        for stem, tf in counts.items():
-            norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avgdl))
-            score += weights[stem] * idf.get(stem, 0.0) * norm
-        scored.append((score, passage))
-    scored.sort(key=lambda item: (-item[0], item[1].article_id, item[1].position))
-    return scored
-
-
 def find_answers(question: str, *, root, request=None, limit: int = 3) -> list[Answer]:
     """The best quoted passages (one per article) for ``question`` in help center ``root``."""
     language = root.locale.language_code if root.locale_id else ""
     expanded = search.expand(question, language)
     if not expanded.words:
         return []
-    words = expanded.all_words
     articles = visible_articles(request, HelpArticlePage.objects.descendant_of(root))
-    query = Or([PlainText(w) for w in words]) if len(words) > 1 else PlainText(words[0])
-    ids = [page.pk for page in articles.search(query, operator="or")[:CANDIDATES]]
-    if len(ids) < CANDIDATES:
-        extra = search._substring_match(words, language)
-        ids += [i for i in extra if i not in ids][: CANDIDATES - len(ids)]
-    if not ids:
-        return []
-    weights: dict[str, float] = {}
-    for word in [expanded.corrections.get(w, w) for w in expanded.words]:
-        weights[textlib.stem(word)] = 1.0
-    for word in expanded.synonyms:
-        weights.setdefault(textlib.stem(word), 0.5)
-    total, avgdl = _stats(language)
-    idf = _idf(set(weights), language, max(total, 1))
-    allowed = set(articles.filter(pk__in=ids).values_list("pk", flat=True))
-    passages = HelpPassage.objects.filter(article_id__in=allowed).only(
-        "article_id", "position", "heading", "text", "terms", "length"
+    weights = expanded.weights
+    ranked = ranking.best_passages(
+        weights, language, articles=articles, limit=limit, public_only=not _logged_in(request)
     )
-    best: dict[int, tuple[float, HelpPassage]] = {}
-    for score, passage in rank_passages(passages, weights, idf, avgdl):
-        best.setdefault(passage.article_id, (score, passage))
-    top = sorted(best.values(), key=lambda item: -item[0])[:limit]
-    pages = {p.pk: p for p in HelpArticlePage.objects.filter(pk__in=[p.article_id for _, p in top])}
-    marks = set(words) | set(weights)
+    if not ranked:  # no stem of the question is indexed: substring match over passages
+        ranked = ranking.substring_passages(
+            expanded.all_words, language, articles=articles, limit=limit
+        )
+    if not ranked:
+        return []
+    passages = HelpPassage.objects.only("article_id", "heading", "text").in_bulk(
+        [r.passage_id for r in ranked]
+    )
+    pages = HelpArticlePage.objects.defer("body").in_bulk([r.article_id for r in ranked])
+    marks = set(expanded.all_words) | set(weights)
     return [
-        Answer(pages[p.article_id], p.heading, textlib.highlight(p.text, marks, width=320), s)
-        for s, p in top
-        if p.article_id in pages
+        Answer(
+            pages[r.article_id],
+            passages[r.passage_id].heading,
+            textlib.highlight(passages[r.passage_id].text, marks, width=320),
+            r.score,
+        )
+        for r in ranked
+        if r.article_id in pages and r.passage_id in passages
     ]
+
+
+def _logged_in(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
 
 
 # -- answers from the shopper's account ----------------------------------------------------

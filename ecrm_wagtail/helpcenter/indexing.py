@@ -20,7 +20,12 @@ from django.utils.html import strip_tags
 
 from ecrm_wagtail.helpcenter import text as textlib
 from ecrm_wagtail.helpcenter.blocks import richtext_to_text
-from ecrm_wagtail.helpcenter.models import HelpArticlePage, HelpPassage, HelpTerm
+from ecrm_wagtail.helpcenter.models import (
+    HelpArticlePage,
+    HelpPassage,
+    HelpPassageTerm,
+    HelpTerm,
+)
 
 STATS_CACHE_KEY = "ecrm:help:passage-stats:{}"
 _BLOCK_SPLIT = re.compile(r"(<h[1-6][^>]*>.*?</h[1-6]>|<p[^>]*>.*?</p>|<li[^>]*>.*?</li>)", re.S)
@@ -87,19 +92,53 @@ def _passages(page: HelpArticlePage) -> list[HelpPassage]:
     for position, piece in enumerate(article_pieces(page)):
         # the title and tags count for every passage: they say what the article is about
         words = textlib.words(f"{page.title} {piece.heading} {piece.text} {tag_words}")
-        out.append(
-            HelpPassage(
-                article_id=page.pk,
-                language=language,
-                position=position,
-                heading=piece.heading[:255],
-                text=piece.text,
-                terms=" " + " ".join(sorted(set(words))) + " ",  # as written
-                length=len(words),
-                visibility=page.visibility,
-            )
+        passage = HelpPassage(
+            article_id=page.pk,
+            language=language,
+            position=position,
+            heading=piece.heading[:255],
+            text=piece.text,
+            terms=" " + " ".join(sorted(set(words))) + " ",  # as written
+            length=len(words),
+            visibility=page.visibility,
         )
+        passage.article_title = page.title  # for the index rows (not a column)
+        out.append(passage)
     return out
+
+
+def postings(passages: Iterable[HelpPassage], titles: dict[int, str]) -> list[HelpPassageTerm]:
+    """The inverted-index rows of saved passages (their ids are known); ``titles`` are
+    their articles' titles by article id."""
+    rows = []
+    for passage in passages:
+        counts = textlib.stem_counts(
+            passage.heading, passage.text, passage.terms, titles.get(passage.article_id, "")
+        )
+        for stem, tf in counts.items():
+            rows.append(
+                HelpPassageTerm(
+                    passage_id=passage.pk,
+                    article_id=passage.article_id,
+                    language=passage.language,
+                    stem=stem[:60],
+                    tf=tf,
+                    length=max(passage.length, 1),
+                    visibility=passage.visibility,
+                )
+            )
+    return rows
+
+
+def _save_passages(passages: list[HelpPassage]) -> None:
+    titles = {p.article_id: getattr(p, "article_title", "") for p in passages}
+    HelpPassage.objects.bulk_create(passages)
+    if passages and passages[0].pk is None:  # a database that returns no ids from bulk inserts
+        saved = HelpPassage.objects.filter(
+            article_id__in={p.article_id for p in passages}
+        ).order_by("article_id", "position")
+        passages = list(saved)
+    HelpPassageTerm.objects.bulk_create(postings(passages, titles), batch_size=5000)
 
 
 def _term_counts(passages: Iterable[HelpPassage]) -> Counter:
@@ -149,8 +188,9 @@ def index_article(page_id: int) -> int:
     old = list(HelpPassage.objects.filter(article_id=page_id).only("language", "terms"))
     page = HelpArticlePage.objects.filter(pk=page_id, live=True).first()
     new = _passages(page) if page is not None else []
+    HelpPassageTerm.objects.filter(article_id=page_id).delete()
     HelpPassage.objects.filter(article_id=page_id).delete()
-    HelpPassage.objects.bulk_create(new)
+    _save_passages(new)
     delta = _term_counts(new)
     delta.subtract(_term_counts(old))
     _apply_df(delta)
@@ -166,6 +206,7 @@ def remove_article(page_id: int) -> None:
     delta: Counter = Counter()
     delta.subtract(_term_counts(old))
     with transaction.atomic():
+        HelpPassageTerm.objects.filter(article_id=page_id).delete()
         HelpPassage.objects.filter(article_id=page_id).delete()
         _apply_df(delta)
     _forget_stats([p.language for p in old])
@@ -173,7 +214,8 @@ def remove_article(page_id: int) -> None:
 
 @transaction.atomic
 def rebuild_index(batch_size: int = 500) -> int:
-    """Rebuild every passage and the vocabulary from the live articles (bulk, fast)."""
+    """Rebuild every passage, its index rows and the vocabulary from the live articles."""
+    HelpPassageTerm.objects.all().delete()
     HelpPassage.objects.all().delete()
     HelpTerm.objects.all().delete()
     counts: Counter = Counter()
@@ -185,10 +227,10 @@ def rebuild_index(batch_size: int = 500) -> int:
         counts.update(_term_counts(passages))
         batch.extend(passages)
         if len(batch) >= batch_size:
-            HelpPassage.objects.bulk_create(batch)
+            _save_passages(batch)
             total += len(batch)
             batch = []
-    HelpPassage.objects.bulk_create(batch)
+    _save_passages(batch)
     total += len(batch)
     HelpTerm.objects.bulk_create(
         [

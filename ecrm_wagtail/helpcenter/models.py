@@ -387,6 +387,43 @@ class HelpPassage(models.Model):
         return f"{self.article_id}#{self.position}"
 
 
+class HelpPassageTerm(models.Model):
+    """The inverted index of the passages: one row per (passage, stem) with its count.
+
+    Search and the assistant rank with BM25 in one SQL aggregate over only the rows of the
+    query's stems (index on language + stem), so no passage is loaded or stemmed per query.
+    ``tf`` counts the stem in the passage's heading and text (1 when it is only in the
+    article's title or tags); ``length``, ``article_id`` and ``visibility`` are copied from
+    the passage so the aggregate needs no join. Plain integer columns, no foreign keys:
+    rows are written and deleted with their passages by ``indexing`` in bulk.
+    """
+
+    passage_id = models.BigIntegerField()
+    article_id = models.BigIntegerField()
+    language = models.CharField(max_length=15)
+    stem = models.CharField(max_length=60)
+    tf = models.PositiveIntegerField(default=1)
+    length = models.PositiveIntegerField(default=1)
+    visibility = models.CharField(max_length=16, default=Visibility.PUBLIC)
+
+    class Meta:
+        indexes = [
+            # covering on PostgreSQL (an index-only scan feeds the BM25 aggregate);
+            # other databases get a plain (language, stem) index
+            models.Index(
+                fields=["language", "stem"],
+                include=["visibility", "passage_id", "article_id", "tf", "length"],
+                name="ecrm_help_posting_stem",
+            ),
+            models.Index(fields=["article_id"], name="ecrm_help_posting_article"),
+        ]
+        verbose_name = _("passage term")
+        verbose_name_plural = _("passage terms")
+
+    def __str__(self) -> str:
+        return f"{self.passage_id}:{self.stem}×{self.tf}"
+
+
 class HelpTerm(models.Model):
     """Vocabulary of the passage index: one row per (language, word as written), its stem
     and the number of passages containing it. Typo correction looks here (pg_trgm on

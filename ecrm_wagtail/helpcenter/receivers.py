@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import pre_delete
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.signals import page_published, page_unpublished
 
 from ecrm_oscar.core.receivers import safe_receiver
@@ -32,3 +33,14 @@ def connect() -> None:
     )
     # pre_delete on Page too: Wagtail deletes a subtree through the base Page model.
     pre_delete.connect(article_deleted, sender=HelpArticlePage, dispatch_uid="ecrm_help_del")
+    if apps.is_installed("wagtail.contrib.search_promotions"):
+        from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+
+        from ecrm_wagtail.helpcenter.search import forget_promotions
+
+        # the search page reads promotions from the cache; any change clears it
+        for model in (SearchPromotion, Query):
+            post_save.connect(forget_promotions, sender=model, dispatch_uid=f"ecrm_help_{model}")
+            post_delete.connect(
+                forget_promotions, sender=model, dispatch_uid=f"ecrm_help_{model}_del"
+            )

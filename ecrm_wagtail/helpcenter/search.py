@@ -1,11 +1,13 @@
-"""Help center search: synonyms, typo correction, Wagtail search, highlighted snippets.
+"""Help center search: synonyms, typo correction, ranking, highlighted snippets.
 
 Flow of :func:`search_articles`: normalise the input (cut at 200 characters, control
 characters dropped) -> words -> words unknown to the vocabulary are corrected (pg_trgm
 similarity on PostgreSQL, difflib on other databases) -> editor synonyms add words ->
-Wagtail search (any of the words, by relevance) inside one help center and the visitor's
-visibility -> editor-promoted pages first -> a highlighted excerpt of each article's best
-passage. Every piece of text on the page is escaped; only ``<mark>`` is added.
+ranking inside one help center and the visitor's visibility: with Wagtail's database
+backend, BM25 over the passage index computed by the database (``ranking``); with
+Elasticsearch/OpenSearch, Wagtail search (any of the words, by relevance) -> editor-promoted
+pages first -> a highlighted excerpt of each article's best passage. Every piece of text on
+the page is escaped; only ``<mark>`` is added.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 from wagtail.search.query import Or, PlainText
 
+from ecrm_wagtail.helpcenter import ranking
 from ecrm_wagtail.helpcenter import text as textlib
 from ecrm_wagtail.helpcenter.models import (
     HelpArticlePage,
     HelpPassage,
+    HelpPassageTerm,
     HelpSearchLog,
     HelpSynonym,
     HelpTerm,
@@ -31,6 +36,7 @@ from ecrm_wagtail.helpcenter.models import (
 
 SYNONYMS_CACHE_KEY = "ecrm:help:synonyms:{}"
 VOCABULARY_CACHE_KEY = "ecrm:help:vocabulary:{}"
+PROMOTIONS_CACHE_KEY = "ecrm:help:promotions"
 
 
 @dataclass
@@ -51,6 +57,16 @@ class Expanded:
     @property
     def stems(self) -> set[str]:
         return {textlib.stem(w) for w in self.all_words}
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Stem -> BM25 weight: 1 for the query's words (typos corrected), 0.5 for synonyms."""
+        weights: dict[str, float] = {}
+        for word in [self.corrections.get(w, w) for w in self.words]:
+            weights[textlib.stem(word)] = 1.0
+        for word in self.synonyms:
+            weights.setdefault(textlib.stem(word), 0.5)
+        return weights
 
 
 @dataclass
@@ -154,7 +170,10 @@ def closest_word(word: str, language: str) -> str | None:
 
 def expand(query: str, language: str) -> Expanded:
     """Words of ``query``, typos corrected against the vocabulary, plus synonyms."""
-    words = textlib.words(query)[: textlib.MAX_QUERY_TOKENS]
+    words = textlib.words(query)
+    if len(words) > textlib.MAX_QUERY_TOKENS:  # Thai bigrams: a longer cap, still bounded
+        limit = textlib.MAX_QUERY_TOKENS * (3 if textlib.unspaced(query) else 1)
+        words = list(dict.fromkeys(words))[:limit]
     expanded = Expanded(words=words)
     if not words:
         return expanded
@@ -163,6 +182,8 @@ def expand(query: str, language: str) -> Expanded:
     )
     for word in words:
         if word in known or len(word) < 4 or word.isdigit() or word in expanded.corrections:
+            continue
+        if textlib.unspaced(word):  # a Thai bigram, not a word someone could mistype
             continue
         correction = closest_word(word, language)
         if correction and correction != word:
@@ -174,36 +195,65 @@ def expand(query: str, language: str) -> Expanded:
 # -- search ------------------------------------------------------------------------------
 
 
+def promotions() -> dict[str, list[int]]:
+    """Editor-promoted pages by normalised query string (cached; cleared when one changes)."""
+    found = cache.get(PROMOTIONS_CACHE_KEY)
+    if found is None:
+        from wagtail.contrib.search_promotions.models import SearchPromotion
+
+        found = {}
+        for query, page_id in (
+            SearchPromotion.objects.filter(page__isnull=False)
+            .order_by("sort_order", "pk")
+            .values_list("query__query_string", "page_id")
+        ):
+            found.setdefault(query, []).append(page_id)
+        cache.set(PROMOTIONS_CACHE_KEY, found, 600)
+    return found
+
+
+def forget_promotions(**kwargs) -> None:
+    cache.delete(PROMOTIONS_CACHE_KEY)
+
+
 def _promoted_pages(query: str, articles) -> list[HelpArticlePage]:
     if not apps.is_installed("wagtail.contrib.search_promotions") or not query:
         return []
-    from wagtail.contrib.search_promotions.models import SearchPromotion
     from wagtail.search.utils import normalise_query_string
 
-    page_ids = list(
-        SearchPromotion.objects.filter(
-            query__query_string=normalise_query_string(query), page__isnull=False
-        )
-        .order_by("sort_order")
-        .values_list("page_id", flat=True)
-    )
+    page_ids = promotions().get(normalise_query_string(query), [])
     if not page_ids:
         return []
-    pages = {p.pk: p for p in articles.filter(pk__in=page_ids)}
+    pages = {p.pk: p for p in articles.filter(pk__in=page_ids).defer("body")}
     return [pages[pk] for pk in page_ids if pk in pages]
 
 
 def best_passages(page_ids: list[int], stems: set[str]) -> dict[int, HelpPassage]:
-    """For each article, its passage sharing the most stems with the query (first wins)."""
-    best: dict[int, tuple[int, HelpPassage]] = {}
-    for passage in HelpPassage.objects.filter(article_id__in=page_ids).only(
-        "article_id", "position", "text", "terms", "heading"
-    ):
-        score = len({textlib.stem(w) for w in passage.terms.split()} & stems)
-        current = best.get(passage.article_id)
-        if current is None or score > current[0]:
-            best[passage.article_id] = (score, passage)
-    return {pk: passage for pk, (_, passage) in best.items()}
+    """For each article, its passage sharing the most stems with the query (first wins);
+    articles without such a passage are left out (their summary is shown)."""
+    rows = (
+        HelpPassageTerm.objects.filter(article_id__in=page_ids, stem__in=list(stems))
+        .values("article_id", "passage_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "passage_id")
+    )
+    best: dict[int, int] = {}
+    for row in rows:
+        best.setdefault(row["article_id"], row["passage_id"])
+    passages = HelpPassage.objects.only("article_id", "text").in_bulk(list(best.values()))
+    return {pk: passages[passage] for pk, passage in best.items() if passage in passages}
+
+
+def _wagtail_search(expanded: Expanded, articles, language: str, limit: int) -> list:
+    """Articles from Wagtail's search backend (Elasticsearch/OpenSearch when configured)."""
+    words = expanded.all_words
+    search_query = Or([PlainText(w) for w in words]) if len(words) > 1 else PlainText(words[0])
+    found = list(articles.defer("body").search(search_query, operator="or")[:limit])
+    if not found:  # scripts without spaces (Thai) and partial words: substring fallback
+        ranked = ranking.substring_passages(words, language, articles=articles, limit=limit)
+        pages = articles.defer("body").in_bulk([r.article_id for r in ranked])
+        found = [pages[r.article_id] for r in ranked if r.article_id in pages]
+    return found
 
 
 def search_articles(query: str, *, root, request=None, limit: int = 20) -> Results:
@@ -214,15 +264,30 @@ def search_articles(query: str, *, root, request=None, limit: int = 20) -> Resul
     if not expanded.words:
         return Results(query, [], expanded)
     articles = visible_articles(request, HelpArticlePage.objects.descendant_of(root))
-    words = expanded.all_words
-    search_query = Or([PlainText(w) for w in words]) if len(words) > 1 else PlainText(words[0])
-    found = list(articles.search(search_query, operator="or")[:limit])
-    if not found:  # scripts without spaces (Thai) and partial words: substring fallback
-        ids = _substring_match(expanded.all_words, language)
-        found = list(articles.filter(pk__in=ids)[:limit]) if ids else []
+    passages: dict[int, HelpPassage] = {}
+    if ranking.uses_passage_ranking():
+        user = getattr(request, "user", None)
+        logged_in = bool(user is not None and user.is_authenticated)
+        ranked = ranking.best_passages(
+            expanded.weights, language, articles=articles, limit=limit, public_only=not logged_in
+        )
+        if not ranked:  # no stem of the query is indexed: substring match over passages
+            ranked = ranking.substring_passages(
+                expanded.all_words, language, articles=articles, limit=limit
+            )
+        pages = articles.defer("body").in_bulk([r.article_id for r in ranked])
+        found = [pages[r.article_id] for r in ranked if r.article_id in pages]
+        texts = HelpPassage.objects.only("article_id", "text").in_bulk(
+            [r.passage_id for r in ranked]
+        )
+        passages = {p.article_id: p for p in texts.values()}
+    else:
+        found = _wagtail_search(expanded, articles, language, limit)
     promoted = _promoted_pages(query, articles)
     ordered = promoted + [p for p in found if p not in promoted]
-    passages = best_passages([p.pk for p in ordered], expanded.stems)
+    missing = [p.pk for p in ordered[:limit] if p.pk not in passages]
+    if missing:
+        passages.update(best_passages(missing, expanded.stems))
     marks = set(expanded.all_words) | expanded.stems
     hits = []
     for page in ordered[:limit]:
@@ -230,20 +295,6 @@ def search_articles(query: str, *, root, request=None, limit: int = 20) -> Resul
         source = passage.text if passage else page.summary
         hits.append(Hit(page, textlib.highlight(source, marks), promoted=page in promoted))
     return Results(query, hits, expanded)
-
-
-def _substring_match(words: list[str], language: str) -> list[int]:
-    longest = sorted((w for w in words if len(w) >= 2), key=len, reverse=True)[:3]
-    if not longest:
-        return []
-    ids: list[int] = []
-    for word in longest:
-        ids.extend(
-            HelpPassage.objects.filter(language=language, text__icontains=word)
-            .values_list("article_id", flat=True)
-            .distinct()[:50]
-        )
-    return list(dict.fromkeys(ids))
 
 
 def log_search(query: str, *, language: str, results: int, source: str, request=None) -> None:

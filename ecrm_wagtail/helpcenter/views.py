@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from ecrm_oscar.dashboard.switches import capability_on
 from ecrm_wagtail.helpcenter import feedback as feedback_service
 from ecrm_wagtail.helpcenter.models import FeedbackReason
 
@@ -146,6 +147,8 @@ def assistant(request: HttpRequest, root) -> HttpResponse:
     from ecrm_wagtail.helpcenter import assistant as assistant_service
     from ecrm_wagtail.helpcenter import search
 
+    if not capability_on("help_assistant", request):
+        raise Http404("The help assistant is switched off.")
     if _limited(request, "ask"):
         return JsonResponse({"error": _("Too many questions. Please wait a minute.")}, status=429)
     reply = assistant_service.ask(request.GET.get("q", ""), root=root, request=request)

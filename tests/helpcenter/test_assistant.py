@@ -40,7 +40,17 @@ def test_bm25_prefers_the_passage_about_the_question(help_tree):
 
 @pytest.mark.parametrize(
     "question",
-    ["<script>alert(1)</script>", "' OR 1=1; --", "x" * 10_000, "🎁🎁🎁", "سفارش من کجاست؟", ""],
+    [
+        "<script>alert(1)</script>",
+        "' OR 1=1; --",
+        "x" * 10_000,
+        "🎁🎁🎁",
+        "سفارش من کجاست؟",
+        "",
+        "คืนเงิน<script>alert(1)</script>",
+        "คืน" * 5_000,
+        "\u202eคืนเงิน\u202c ‏refund‎",
+    ],
 )
 def test_bad_questions_are_answered_safely(client, help_tree, question):
     response = _ask(client, question)

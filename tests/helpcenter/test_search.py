@@ -98,6 +98,8 @@ BAD_INPUT = [
     "بازپرداخت پول ‏refund‎",
     "\x00\x1f refund",
     'AND OR NOT ( ) * " : ^',
+    "คืนเงิน<script>alert('x')</script>",
+    "เงิน" * 3_000,
 ]
 
 

@@ -1,0 +1,120 @@
+"""Persian and Thai catalogues of the help center and support apps: complete and compiled.
+
+Every string marked for translation in the apps' code and templates must have a (non-fuzzy)
+translation in ``locale/{fa,th}``, and the shipped ``.mo`` files must say the same as the
+``.po`` files (they are committed, so a forgotten ``compilemessages`` would ship English).
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+import ecrm_oscar.support
+import ecrm_wagtail.helpcenter
+
+APPS = {
+    "helpcenter": Path(ecrm_wagtail.helpcenter.__file__).parent,
+    "support": Path(ecrm_oscar.support.__file__).parent,
+}
+LANGUAGES = ["fa", "th"]
+
+
+def read_po(path: Path) -> list[dict]:
+    """Entries of a .po file: msgid, msgid_plural, msgstr (list) and fuzzy (bool)."""
+    entries: list[dict] = []
+    entry: dict = {}
+    key = None
+
+    def close() -> None:
+        if "msgid" in entry:
+            entries.append(entry.copy())
+        entry.clear()
+
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        line = line.strip()
+        if not line:
+            close()
+            key = None
+        elif line.startswith("#,"):
+            close()
+            entry["fuzzy"] = "fuzzy" in line
+        elif line.startswith("#"):
+            continue
+        elif line.startswith("msgid_plural "):
+            key = "msgid_plural"
+            entry[key] = ast.literal_eval(line[13:])
+        elif line.startswith("msgid "):
+            if "msgid" in entry:
+                close()
+            key = "msgid"
+            entry[key] = ast.literal_eval(line[6:])
+        elif line.startswith("msgstr"):
+            key = "msgstr"
+            entry.setdefault("msgstr", []).append(ast.literal_eval(line.split(" ", 1)[1]))
+        elif line.startswith('"') and key:
+            if key == "msgstr":
+                entry["msgstr"][-1] += ast.literal_eval(line)
+            else:
+                entry[key] += ast.literal_eval(line)
+    return [e for e in entries if e["msgid"]]  # without the header
+
+
+def _gaps(path: Path) -> list[str]:
+    return [
+        e["msgid"]
+        for e in read_po(path)
+        if e.get("fuzzy") or not e.get("msgstr") or not all(e["msgstr"])
+    ]
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_shipped_catalogue_is_complete_and_compiled(app, language):
+    po = APPS[app] / "locale" / language / "LC_MESSAGES" / "django.po"
+    assert _gaps(po) == [], f"{po}: untranslated or fuzzy"
+    with (po.with_suffix(".mo")).open("rb") as handle:
+        mo = gettext.GNUTranslations(handle)
+    stale = []
+    for entry in read_po(po):
+        if "msgid_plural" in entry:
+            # plural form 0 is chosen for n = 1, form 1 (Persian only) for n = 2
+            for form, expected in enumerate(entry["msgstr"]):
+                if mo.ngettext(entry["msgid"], entry["msgid_plural"], form + 1) != expected:
+                    stale.append(entry["msgid"])
+        elif mo.gettext(entry["msgid"]) != entry["msgstr"][0]:
+            stale.append(entry["msgid"])
+    assert stale == [], f"{po.with_suffix('.mo')} is older than the .po: run compilemessages"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_every_marked_string_is_translated(app, tmp_path, monkeypatch):
+    """makemessages over a copy of the app: any new msgid shows up untranslated here."""
+    copy = tmp_path / app
+    shutil.copytree(APPS[app], copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=LANGUAGES, no_obsolete=True, verbosity=0)
+    for language in LANGUAGES:
+        po = copy / "locale" / language / "LC_MESSAGES" / "django.po"
+        assert _gaps(po) == [], f"{app}/{language}: msgids without a translation"
+
+
+def test_read_po_sees_gaps(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: fa\\n"\n\n'
+        'msgid "Yes"\nmsgstr "بله"\n\n'
+        'msgid "No"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Send"\nmsgstr "ارسال"\n\n'
+        'msgid "%(n)s day"\nmsgid_plural "%(n)s days"\nmsgstr[0] "x"\nmsgstr[1] ""\n\n'
+        'msgid ""\n"Long "\n"text"\nmsgstr ""\n"Long"\n"er"\n',
+        encoding="utf-8",
+    )
+    assert _gaps(po) == ["No", "Send", "%(n)s day"]
+    assert read_po(po)[-1]["msgid"] == "Long text" and read_po(po)[-1]["msgstr"] == ["Longer"]
