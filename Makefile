@@ -45,6 +45,7 @@ demo: $(STAMPS)/sandbox
 	@$(MANAGE) ecrm_backfill_events
 	@$(MANAGE) ecrm_rebuild_profiles --if-needed
 	@$(MANAGE) ecrm_loyalty_demo
+	@$(MANAGE) ecrm_automation_setup --enable
 	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)
 	@$(MANAGE) runserver $(HOST):$(PORT) --noreload
 
@@ -78,11 +79,12 @@ test-postgres: $(STAMPS)/test
 
 bench: $(STAMPS)/test
 	ECRM_BENCH_POSTGRES_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/benchmarks -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS)
-	@# The loyalty benchmark measures PostgreSQL: run it there when PostgreSQL answers.
+	@# The loyalty and help center benchmarks measure PostgreSQL: run them there when it answers.
 	@if $(PY) tests/services.py "$(TEST_DATABASE_URL)" "$(TEST_BROKER_URL)"; then \
 	  DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/benchmarks/bench_loyalty.py \
+	    tests/benchmarks/bench_helpcenter.py \
 	    -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS); \
-	else echo "bench_loyalty.py skipped: PostgreSQL is not reachable"; fi
+	else echo "bench_loyalty.py and bench_helpcenter.py skipped on PostgreSQL: not reachable"; fi
 
 lint: $(STAMPS)/test
 	$(PY) -m ruff check .

@@ -21,6 +21,12 @@ DEFAULTS: dict[str, Any] = {
     # Retry policy of the plugin's background tasks (exponential backoff, in seconds).
     "ECRM_TASK_MAX_RETRIES": 5,
     "ECRM_TASK_RETRY_BACKOFF_MAX": 600,
+    # --- owner console (docs/console.md) ----------------------------------------------
+    # Seconds a process keeps the site's capability switches before asking the shared cache
+    # again (a save clears the saving process at once, the others within this delay).
+    "ECRM_SWITCHES_LOCAL_SECONDS": 5,
+    # Longest KPI period the overview computes, in days (longer ranges are clamped).
+    "ECRM_KPI_MAX_DAYS": 3660,
     # --- tracking (docs/tracking.md) ----------------------------------------------------
     # "all": record every visitor (Do-Not-Track, Global Privacy Control and bots excepted);
     # "consent": only visitors who accepted the consent banner; "off": record nothing.
@@ -69,13 +75,31 @@ DEFAULTS: dict[str, Any] = {
     # A purchase this many days older than the newest order counts half in "trending".
     "ECRM_RECOMMENDATION_TREND_HALF_LIFE_DAYS": 14.0,
     # Blend weights of "recommended for you" (neighbours weigh 1).
-    "ECRM_RECOMMENDATION_OWN_WEIGHT": 2.0,
-    "ECRM_RECOMMENDATION_TREND_WEIGHT": 0.5,
+    "ECRM_RECOMMENDATION_OWN_WEIGHT": 5.0,
+    "ECRM_RECOMMENDATION_TREND_WEIGHT": 1.0,
+    # Weight of "sequels": what customers bought for the first time in the orders after
+    # the same items.
+    "ECRM_RECOMMENDATION_SEQUEL_WEIGHT": 1.0,
     # Weight and size of implicit's ALS factors in the blend (needs the ``als`` extra).
-    "ECRM_RECOMMENDATION_ALS_WEIGHT": 1.0,
+    "ECRM_RECOMMENDATION_ALS_WEIGHT": 1.5,
     "ECRM_RECOMMENDATION_ALS_FACTORS": 64,
     # Whether "recommended for you" may list items the customer already bought.
     "ECRM_RECOMMENDATION_INCLUDE_PURCHASED": True,
+    # Seconds a placement's list (products already checked buyable) is cached; every
+    # entry is retired at once on owner settings, catalogue or stock changes and training.
+    # 0: read the database on every request.
+    "ECRM_RECOMMENDATION_CACHE_SECONDS": 300,
+    # A product shown to a shopper this many times (impressions) and never clicked moves
+    # to the end of their lists (0: no demotion); impressions older than
+    # ECRM_RECOMMENDATION_FEEDBACK_DAYS are forgotten.
+    "ECRM_RECOMMENDATION_DEMOTE_AFTER": 3,
+    "ECRM_RECOMMENDATION_FEEDBACK_DAYS": 30,
+    # An order containing a clicked product, by the same customer or visitor, within this
+    # many days after the click counts as that recommendation's (dashboard analytics).
+    "ECRM_RECOMMENDATION_ATTRIBUTION_DAYS": 7,
+    # Refresh the customer's list and the ordered products' also-bought lists after each
+    # order (a Celery task, after the commit), between full retrains.
+    "ECRM_RECOMMENDATION_UPDATE_ON_ORDER": True,
     # --- customers: profiles, RFM, CLV and segments (docs/customers.md) ---
     # Reference time for recency and CLV: "now", or "latest_order" (the newest order in
     # the shop, for historical data such as the demo's).
@@ -110,6 +134,38 @@ DEFAULTS: dict[str, Any] = {
     "ECRM_SUPPORT_CASES_PER_HOUR": 5,
     # Address new support cases are announced to (None: no staff email, only the dashboard).
     "ECRM_SUPPORT_EMAIL": None,
+    # --- marketing automation (docs/automation.md) ---
+    # Whether automation may act at all (scans, sends). The single switch every decision
+    # goes through is ecrm_oscar.automation.services.automation_enabled().
+    "ECRM_AUTOMATION_ENABLED": True,
+    # At most one marketing email per shopper in this many hours, across all flows
+    # (0: no cap). Messages over the cap are postponed, not dropped.
+    "ECRM_AUTOMATION_FREQUENCY_CAP_HOURS": 16,
+    # (start hour, end hour) in the shop's TIME_ZONE when no marketing email is sent;
+    # messages due then are postponed to the end hour. None: no quiet hours.
+    "ECRM_AUTOMATION_QUIET_HOURS": (21, 8),
+    # An order placed this many days after a click in a message is attributed to it.
+    "ECRM_AUTOMATION_ATTRIBUTION_DAYS": 5,
+    # Signed links in emails (unsubscribe, preferences, clicks, survey, basket) stop
+    # working after this many days.
+    "ECRM_AUTOMATION_LINK_MAX_AGE_DAYS": 60,
+    # Hosts besides the shop's own that click redirects may lead to (e.g. a blog).
+    "ECRM_AUTOMATION_ALLOWED_REDIRECT_HOSTS": (),
+    # Absolute base of links in emails ("https://shop.example.com"); None: the current
+    # Site's domain, https unless DEBUG.
+    "ECRM_AUTOMATION_BASE_URL": None,
+    # Rows per batch of the time-based scans (a constant number of queries per batch).
+    "ECRM_AUTOMATION_SCAN_BATCH_SIZE": 2000,
+    # Baskets untouched for longer than this are not reminded about any more.
+    "ECRM_AUTOMATION_BASKET_MAX_AGE_DAYS": 7,
+    # Browse abandonment: product views within the window (hours) that make a trigger.
+    "ECRM_AUTOMATION_BROWSE_MIN_VIEWS": 3,
+    "ECRM_AUTOMATION_BROWSE_WINDOW_HOURS": 24,
+    # The order status that means "delivered": reaching it sends the post-purchase survey.
+    "ECRM_AUTOMATION_SURVEY_ORDER_STATUS": "Complete",
+    # Messages claimed for sending but not finished after this many minutes (a worker
+    # died mid-send) are marked failed, never sent again.
+    "ECRM_AUTOMATION_STALE_SENDING_MINUTES": 60,
 }
 
 

@@ -42,11 +42,41 @@ if apps.is_installed("ecrm_oscar.support"):
 if apps.is_installed("ecrm_oscar.loyalty"):
     urlpatterns.append(path("ecrm/loyalty/", include("ecrm_oscar.loyalty.urls")))
 
+if apps.is_installed("ecrm_oscar.recommendations.dashboard"):
+    # Recommendation analytics, placements, exclusions and pins (docs/recommendations.md).
+    urlpatterns.append(
+        path(
+            "dashboard/recommendations/",
+            include(
+                (
+                    apps.get_app_config("ecrm_recommendations_dashboard").urls[0],
+                    "recommendations-dashboard",
+                )
+            ),
+        )
+    )
+
 if apps.is_installed("ecrm_oscar.loyalty.dashboard"):
     # The owner's loyalty pages, under Oscar's dashboard (docs/loyalty.md, "Dashboard").
     urlpatterns.append(
         path(
             "dashboard/loyalty/",
             include((apps.get_app_config("ecrm_loyalty_dashboard").urls[0], "loyalty-dashboard")),
+        )
+    )
+if apps.is_installed("ecrm_oscar.privacy"):
+    # The shopper's "Your data" page and download (docs/privacy.md).
+    urlpatterns.append(path("ecrm/privacy/", include("ecrm_oscar.privacy.urls")))
+
+# --- marketing automation (issue 7): email links under /ecrm/a/, dashboard pages ---
+if apps.is_installed("ecrm_oscar.automation"):
+    urlpatterns.append(path("ecrm/a/", include("ecrm_oscar.automation.urls")))
+if apps.is_installed("ecrm_oscar.automation.dashboard"):
+    urlpatterns.append(
+        path(
+            "dashboard/automation/",
+            include(
+                (apps.get_app_config("ecrm_automation_dashboard").urls[0], "automation-dashboard")
+            ),
         )
     )

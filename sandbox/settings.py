@@ -13,9 +13,13 @@ from django.urls import reverse_lazy
 from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # Oscar's OSCAR_* defaults; ours follow
 
+from ecrm_oscar.automation.dashboard.navigation import AUTOMATION_NAVIGATION
+from ecrm_oscar.automation.schedule import BEAT_SCHEDULE as AUTOMATION_BEAT_SCHEDULE
 from ecrm_oscar.dashboard import navigation as ecrm_dashboard_navigation
 from ecrm_oscar.loyalty.dashboard.navigation import LOYALTY_NAVIGATION
 from ecrm_oscar.loyalty.schedule import BEAT_SCHEDULE as LOYALTY_BEAT_SCHEDULE
+from ecrm_oscar.recommendations.dashboard import navigation as recommendations_navigation
+from ecrm_oscar.recommendations.schedule import BEAT_SCHEDULE as RECOMMENDATIONS_BEAT_SCHEDULE
 from sandbox.env import (
     broker_from_url,
     cache_from_url,
@@ -68,6 +72,7 @@ INSTALLED_APPS = [
     "ecrm_oscar.core",
     "ecrm_oscar.tracking",
     "ecrm_oscar.recommendations",
+    "ecrm_oscar.recommendations.dashboard",
     "ecrm_oscar.customers",
     "ecrm_oscar.dashboard",
     "ecrm_oscar.loyalty",
@@ -76,6 +81,9 @@ INSTALLED_APPS = [
     "ecrm_wagtail.blocks",
     "ecrm_oscar.support",
     "ecrm_oscar.support.dashboard",
+    "ecrm_oscar.privacy",
+    "ecrm_oscar.automation",
+    "ecrm_oscar.automation.dashboard",
     # the demo shop's own pages and loader
     "sandbox.demo",
 ]
@@ -169,7 +177,13 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 # The dashboard's "eCRM" menu: customers (360° view) and segments (docs/dashboard.md).
 OSCAR_DASHBOARD_NAVIGATION = [
     *OSCAR_DASHBOARD_NAVIGATION,
-    ecrm_dashboard_navigation.ECRM_NAVIGATION,
+    {  # eCRM: customers, segments and the recommendations' pages
+        **ecrm_dashboard_navigation.ECRM_NAVIGATION,
+        "children": [
+            *ecrm_dashboard_navigation.ECRM_NAVIGATION["children"],
+            *recommendations_navigation.CHILDREN,
+        ],
+    },
     LOYALTY_NAVIGATION,  # the "Loyalty" menu (docs/loyalty.md, "Dashboard")
 ]
 # Oscar's product search and its category/catalogue browse pages use haystack; Whoosh is
@@ -197,6 +211,9 @@ OSCAR_DASHBOARD_NAVIGATION = [
     },
 ]
 
+# django-ecrm's marketing automation menu (docs/automation.md)
+OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DASHBOARD_NAVIGATION, AUTOMATION_NAVIGATION]
+
 # --- Wagtail -----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = OSCAR_SHOP_NAME
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
@@ -221,6 +238,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # each capability app exports its own schedule where it has one (loyalty)
     **LOYALTY_BEAT_SCHEDULE,
+    **AUTOMATION_BEAT_SCHEDULE,  # scans and due sends (docs/automation.md)
+    **RECOMMENDATIONS_BEAT_SCHEDULE,
     # Purge or anonymise events older than ECRM_TRACKING_RETENTION_DAYS, nightly.
     "ecrm-tracking-purge": {
         "task": "ecrm.tracking.purge",

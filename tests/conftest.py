@@ -9,4 +9,7 @@ def _empty_cache():
     never leak from one test into the next (the local-memory cache outlives tests)."""
     from django.core.cache import cache
 
+    from ecrm_oscar.dashboard import switches
+
     cache.clear()
+    switches.clear_cache()  # the process-local copy of the owner's switches too

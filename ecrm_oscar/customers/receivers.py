@@ -18,6 +18,7 @@ from oscar.apps.order.signals import order_placed, order_status_changed
 
 from ecrm_oscar.core.receivers import safe_receiver
 from ecrm_oscar.core.tasks import enqueue_on_commit
+from ecrm_oscar.dashboard.switches import capability_on
 from ecrm_oscar.tracking import event_types
 
 #: Events after which tracking has joined a visitor's anonymous history to an account.
@@ -31,7 +32,7 @@ def on_order_placed(sender, order=None, user=None, **kwargs) -> None:
     from ecrm_oscar.customers import tasks
 
     user_id = getattr(order, "user_id", None)
-    if user_id:
+    if user_id and capability_on("customers"):
         enqueue_on_commit(tasks.update_profile, user_id)
 
 
@@ -40,7 +41,7 @@ def on_order_status_changed(sender, order=None, **kwargs) -> None:
     from ecrm_oscar.customers import tasks
 
     user_id = getattr(order, "user_id", None)
-    if user_id:
+    if user_id and capability_on("customers"):
         enqueue_on_commit(tasks.update_profile, user_id)
 
 
@@ -83,6 +84,8 @@ def on_events_recorded(sender, events=(), **kwargs) -> None:
     """tracking's ``events_recorded``: a cheap filter (a cache read) first, then the
     safe part only for events an active segment condition reads."""
     try:
+        if not capability_on("customers"):
+            return
         subjects = _relevant_subjects(events)
     except Exception:
         logger.exception("django-ecrm: could not check events for segment refresh")

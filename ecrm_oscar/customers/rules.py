@@ -10,13 +10,12 @@ Other apps add their own in ``AppConfig.ready()``::
         code="loyalty_tier",
         label=_("Loyalty tier is"),
         inputs=("choice",),
-        choices=lambda: [(t.code, t.name) for t in Tier.objects.all()],
-        match_users=lambda params, users, as_of: set(
-            Account.objects.filter(tier__code=params["choice"])
-            .filter_users(users).values_list("user_id", flat=True)),
+        choices=lambda: [(str(t.pk), t.name) for t in Tier.objects.all()],
+        match_users=lambda params, users, as_of: set(...),  # user ids in that tier
         describe=lambda params: f"Loyalty tier is {params['choice']}",
     ))
 
+(the loyalty app does exactly this: ``ecrm_oscar/loyalty/segment_rules.py``)
 and call ``ecrm_oscar.customers.services.refresh_segments(user_id=...)`` when what
 their rule reads changes (here: a customer's tier).
 

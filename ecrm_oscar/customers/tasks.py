@@ -20,6 +20,7 @@ from django.db import transaction
 
 from ecrm_oscar import conf
 from ecrm_oscar.core.tasks import ecrm_task, enqueue_on_commit
+from ecrm_oscar.dashboard.switches import capability_on
 
 logger = logging.getLogger("ecrm.tasks")
 
@@ -27,6 +28,9 @@ logger = logging.getLogger("ecrm.tasks")
 @ecrm_task("ecrm.customers.update_profile")
 def update_profile(user_id: int) -> None:
     from ecrm_oscar.customers import profiles, segments
+
+    if not capability_on("customers"):
+        return  # the owner switched customer profiles off: nothing is recorded
 
     rebuilt = profiles.update_profiles([user_id])
     if rebuilt:
@@ -42,6 +46,8 @@ def refresh_segments(
 ) -> None:
     from ecrm_oscar.customers import segments
 
+    if not capability_on("customers"):
+        return
     if user_id or visitor_id:
         cache.delete(_pending_key(user_id, visitor_id))
     trigger = "event" if event_type else "all"
@@ -65,6 +71,8 @@ def rebuild_segments(segment_id: int | None = None) -> None:
 def rebuild_profiles() -> dict:
     from ecrm_oscar.customers import profiles, segments
 
+    if not capability_on("customers"):
+        return {"customers": 0, "segments": 0, "skipped": "switched off"}
     report = profiles.rebuild_profiles()
     segments.ensure_rfm_segments()
     counts = segments.rebuild_segments()

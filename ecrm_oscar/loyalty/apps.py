@@ -12,3 +12,8 @@ class EcrmLoyaltyConfig(AppConfig):
         from ecrm_oscar.loyalty import receivers
 
         receivers.connect()
+
+        from ecrm_oscar.loyalty import segment_rules
+
+        if segment_rules.customers_installed():
+            segment_rules.register()

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from ecrm_oscar.loyalty import facade, services
+from ecrm_oscar.loyalty import facade, segment_rules, services
 from ecrm_oscar.loyalty.models import Kind, LedgerEntry, LoyaltyAccount, ProgramSettings
 from ecrm_oscar.loyalty.rules import order_earning
 
@@ -287,4 +287,6 @@ def place_in_tiers(*, as_of: datetime | None = None) -> Counter:
     users = list(moves)
     for start in range(0, len(users), 500):
         facade.set_tiers({user: moves[user] for user in users[start : start + 500]}, at=as_of)
+    if moves:
+        segment_rules.tiers_placed()
     return counts

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
+from ecrm_oscar.dashboard.switches import capability_on
 from ecrm_oscar.loyalty import facade, services
 from ecrm_oscar.loyalty.exceptions import LoyaltyError, RedemptionRefused
 from ecrm_oscar.loyalty.models import LedgerEntry, LoyaltyAccount, Reservation
@@ -156,7 +157,8 @@ def options(user: Any, basket: Any) -> Options:
     payable = offer_total(basket) + _our_discount(basket)
     by_share = int((payable * share) / settings.point_value)
     step = settings.redeem_step
-    best = min(balance, by_share) // step * step if settings.enabled else 0
+    running = settings.enabled and capability_on("loyalty")
+    best = min(balance, by_share) // step * step if running else 0
     return Options(balance, step, best, settings.point_value, reservation)
 
 
@@ -193,7 +195,7 @@ def apply_points(request: Any, data: dict) -> Reservation:
     user, basket = request.user, request.basket
     _check_form(user, basket, data)
     settings = services.program()
-    if not settings.enabled:
+    if not settings.enabled or not capability_on("loyalty", request):
         raise _refuse(_("The loyalty programme is paused."))
     if basket.is_empty:
         raise _refuse(_("Your basket is empty."))

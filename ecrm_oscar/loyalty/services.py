@@ -21,7 +21,8 @@ from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
-from ecrm_oscar.loyalty import emails, facade
+from ecrm_oscar.dashboard.switches import capability_on
+from ecrm_oscar.loyalty import emails, facade, segment_rules
 from ecrm_oscar.loyalty.models import (
     Kind,
     LedgerEntry,
@@ -96,7 +97,7 @@ def award_order(
     the confirmation status). Idempotent: the key is ``order:<pk>:award``. Guest orders and
     orders that earn nothing are skipped."""
     settings = settings or program()
-    if not order.user_id or not settings.enabled:
+    if not order.user_id or not settings.enabled or not capability_on("loyalty"):
         return None
     earning = earning_for(order, settings)
     if earning.points <= 0:
@@ -315,7 +316,7 @@ def award_bonus(
 ) -> facade.Result | None:
     """Award and confirm a bonus at once (registration, birthday, review, referral…)."""
     settings = program()
-    if points <= 0 or not settings.enabled:
+    if points <= 0 or not settings.enabled or not capability_on("loyalty"):
         return None
     result = facade.award(user, points, key=key, reason=reason, ref=key[:64], confirm=True, at=at)
     if result.created and notify and settings.send_emails:
@@ -491,6 +492,8 @@ def update_tier(user: Any, *, at: datetime | None = None, notify: bool = True) -
     ).first()
     tier = tier_for(tier_value(user_id, at=at))
     changed = facade.set_tier(user_id, tier, at=at)
+    if changed:
+        segment_rules.tier_changed(user_id)
     upgraded = tier is not None and (previous is None or tier.threshold > previous)
     if changed and upgraded and notify and program().send_emails:
         user = user if hasattr(user, "email") else get_user_model().objects.get(pk=user_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from oscar.templatetags.currency_filters import currency
 
+from ecrm_oscar.dashboard.switches import capability_on
 from ecrm_oscar.loyalty import coupons, facade, redemption, services
 from ecrm_oscar.loyalty.exceptions import LoyaltyError
 from ecrm_oscar.loyalty.forms import BirthdayForm, RedeemForm
@@ -39,7 +40,7 @@ def _fragment(template: str, context: dict) -> HttpResponse:
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
     """The header's balance and tier (empty for anonymous visitors): one query."""
-    if not request.user.is_authenticated:
+    if not request.user.is_authenticated or not capability_on("loyalty", request):
         return HttpResponse("")
     account = LoyaltyAccount.objects.filter(user=request.user).select_related(
         "tier"
@@ -51,6 +52,8 @@ def badge(request: HttpRequest) -> HttpResponse:
 @require_GET
 def widget(request: HttpRequest) -> HttpResponse:
     """The balance card of the Wagtail block: personal for customers, a pitch for others."""
+    if not capability_on("loyalty", request):
+        return HttpResponse("")
     context = {
         "how_to_earn": request.GET.get("how") == "1",
         "ways": services.ways_to_earn(),
@@ -67,6 +70,8 @@ def widget(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     """The shopper's loyalty page in Oscar's account area: balance, tier and progress,
     pending and expiring points, the full history, how to earn, referral link, birthday."""
+    if not capability_on("loyalty", request):
+        raise Http404("The loyalty programme is switched off.")
     if request.method == "POST":
         form = BirthdayForm(request.POST)
         if form.is_valid():
@@ -128,6 +133,9 @@ def redeem(request: HttpRequest) -> HttpResponseRedirect:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = ""
     target = target or reverse("checkout:payment-details")
+    if not capability_on("loyalty", request):
+        messages.error(request, _("The loyalty programme is paused."))
+        return HttpResponseRedirect(target)
     if not request.user.is_authenticated:
         messages.error(request, _("Sign in to use your points."))
         return HttpResponseRedirect(target)

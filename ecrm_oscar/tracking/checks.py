@@ -37,7 +37,7 @@ def check_tracking_mode(app_configs, **kwargs):
 def check_middleware(app_configs, **kwargs):
     """ecrm.E102: tracking is on but VisitorMiddleware is not installed.
     ecrm.W101: it comes before AuthenticationMiddleware."""
-    if gate.mode() == "off":
+    if gate.configured_mode() == "off":
         return []
     middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
     if MIDDLEWARE not in middleware:
@@ -124,7 +124,7 @@ def check_cookie_security(app_configs, **kwargs):
     """ecrm.W102 (``check --deploy``): the visitor cookie would travel over plain HTTP."""
     secure = conf.get("ECRM_VISITOR_COOKIE_SECURE")
     effective = settings.SESSION_COOKIE_SECURE if secure is None else secure
-    if settings.DEBUG or effective or gate.mode() == "off":
+    if settings.DEBUG or effective or gate.configured_mode() == "off":
         return []
     return [
         Warning(

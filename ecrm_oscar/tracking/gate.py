@@ -58,9 +58,34 @@ DEFAULT_BOT_PATTERNS: tuple[str, ...] = (
 
 
 def mode() -> str:
-    """The configured tracking mode (an invalid value counts as "off"; see ecrm.E101)."""
+    """The effective tracking mode: "off" when the owner switched tracking off for the site,
+    else the owner's mode, else ``ECRM_TRACKING_MODE`` (an invalid value counts as "off";
+    see ecrm.E101)."""
+    switches = _switches()
+    if switches is not None:
+        if not switches.is_enabled("tracking"):
+            return "off"
+        chosen = switches.setting("tracking_mode")
+        if chosen:
+            return chosen if chosen in MODES else "off"
+    return configured_mode()
+
+
+def configured_mode() -> str:
+    """``ECRM_TRACKING_MODE`` alone (system checks judge the configuration, not the DB)."""
     value = conf.get("ECRM_TRACKING_MODE")
     return value if value in MODES else "off"
+
+
+def _switches():
+    """The console's switches module, when the dashboard app is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("ecrm_oscar.dashboard"):
+        return None
+    from ecrm_oscar.dashboard import switches
+
+    return switches
 
 
 @functools.lru_cache(maxsize=8)

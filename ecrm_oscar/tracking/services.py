@@ -112,12 +112,16 @@ def purge_expired_events(
 ) -> RetentionResult:
     """Apply the retention policy: purge or anonymise events older than ``days``.
 
-    Defaults come from ``ECRM_TRACKING_RETENTION_DAYS`` and ``_MODE``. Anonymising keeps
+    Defaults come from the owner's retention days (console settings page), else
+    ``ECRM_TRACKING_RETENTION_DAYS``, and ``ECRM_TRACKING_RETENTION_MODE``. Anonymising keeps
     type, time, channel, product, category, query, value and payload (aggregate
     statistics, recommendations) and clears user, visitor, session and order, the links
     to a person. Idempotent; run nightly by the ``ecrm.tracking.purge`` task.
     """
-    days = conf.get("ECRM_TRACKING_RETENTION_DAYS") if days is None else days
+    if days is None:
+        from ecrm_oscar.dashboard.switches import owner_value
+
+        days = owner_value("tracking_retention_days", "ECRM_TRACKING_RETENTION_DAYS")
     mode = mode or conf.get("ECRM_TRACKING_RETENTION_MODE")
     if mode not in RETENTION_MODES:
         raise ValueError(f"retention mode must be one of {RETENTION_MODES}, not {mode!r}")

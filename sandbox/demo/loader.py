@@ -214,6 +214,10 @@ HOME_BODY = [
             "catalogue: start with a category below.</p>",
         },
     },
+    # RecommendationsBlock: the strategy the owner chose for Wagtail pages ("recommended
+    # for you" by default, trending for new visitors), fetched per visitor.
+    {"type": "recommendations", "value": {"heading": "", "strategy": "", "limit": 6}},
+    {"type": "loyalty", "value": {"heading": "Your rewards", "show_how_to_earn": True}},
 ]
 HELP_INTRO = (
     "<p>Answers about ordering, delivery, returns and your account. Browse the topics "

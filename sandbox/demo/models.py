@@ -8,7 +8,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from ecrm_wagtail.blocks.blocks import SegmentContentBlock
+from ecrm_wagtail.blocks.blocks import RecommendationsBlock, SegmentContentBlock
+from ecrm_wagtail.loyalty_blocks import LoyaltyBalanceBlock
 
 
 class HomePage(Page):
@@ -21,6 +22,10 @@ class HomePage(Page):
             ("paragraph", blocks.RichTextBlock()),
             # shown only to chosen segments / new / returning visitors (docs/blocks.md)
             ("personalised", SegmentContentBlock()),
+            # "recommended for you" (or any strategy), fetched per visitor (docs/blocks.md)
+            ("recommendations", RecommendationsBlock()),
+            # the visitor's points and tier, from an endpoint (docs/loyalty.md)
+            ("loyalty", LoyaltyBalanceBlock()),
         ],
         blank=True,
         use_json_field=True,

@@ -142,6 +142,9 @@ def test_cookie_settings(settings):
 
 @pytest.mark.django_db
 def test_identity_costs_no_query_and_no_session(client, django_assert_num_queries):
+    from ecrm_oscar.dashboard import switches
+
+    switches.values()  # the owner's switches: one read per process, then cached
     request = browser()
     with django_assert_num_queries(0):
         response, seen = run(request)

@@ -9,18 +9,24 @@ import secrets
 from django import template
 from django.urls import reverse
 
+from ecrm_oscar.dashboard.switches import capability_on
+
 register = template.Library()
 
 
 @register.inclusion_tag("ecrm/loyalty/partials/badge_placeholder.html")
 def loyalty_badge():
-    """The header's points balance and tier."""
+    """The header's points balance and tier (nothing while loyalty is switched off)."""
+    if not capability_on("loyalty"):
+        return {"off": True}
     return {"url": reverse("ecrm:loyalty-badge"), "account_url": reverse("ecrm:loyalty-account")}
 
 
 @register.inclusion_tag("ecrm/loyalty/partials/account_tab.html", takes_context=True)
 def loyalty_account_tab(context):
     """The "Loyalty points" tab of Oscar's account pages (``standard_tabs`` block)."""
+    if not capability_on("loyalty"):
+        return {"off": True}
     return {
         "active": context.get("active_tab") == "loyalty",
         "url": reverse("ecrm:loyalty-account"),
@@ -53,6 +59,8 @@ def loyalty_redeem_form(context, next_url=""):
     user = getattr(request, "user", None)
     basket = getattr(request, "basket", None)
     if user is None or not user.is_authenticated or basket is None or basket.is_empty:
+        return {"show": False}
+    if not capability_on("loyalty", request):
         return {"show": False}
     from ecrm_oscar.loyalty.models import LoyaltyAccount
     from ecrm_oscar.loyalty.redemption import options

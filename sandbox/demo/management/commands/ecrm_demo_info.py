@@ -25,6 +25,7 @@ class Command(BaseCommand):
             f"  help center      {base}/help/",
             f"  Oscar dashboard  {base}/dashboard/",
             f"  eCRM customers   {base}/dashboard/ecrm/customers/",
+            f"  recommendations  {base}/dashboard/recommendations/",
             f"  Wagtail admin    {base}/cms/",
             f"  Django admin     {base}/admin/",
             "",
