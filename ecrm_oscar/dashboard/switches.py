@@ -3,8 +3,11 @@
 The owner switches capabilities on and off in the dashboard (``SiteSettings``, one row per
 site). Every capability asks here before it records, renders or awards anything, so the
 answer is cached twice: in the shared cache (so a save is seen by every process at once)
-and, for ``ECRM_SWITCHES_LOCAL_SECONDS``, in the process (so a page that asks twenty times
-costs no round trips). Saving or deleting a row clears both; no restart is needed.
+and in the process for the rest of the current request or Celery task (so a page that asks
+twenty times costs one cache read). Every request and task starts by forgetting the process
+copy, so a save in one process applies to the next request of every other process. Code
+outside requests and tasks (a shell, a long command) keeps its copy at most
+``ECRM_SWITCHES_LOCAL_SECONDS``. Saving or deleting a row clears both; no restart is needed.
 """
 
 from __future__ import annotations
@@ -137,8 +140,19 @@ def _on_change(sender, instance, **kwargs) -> None:
     clear_cache(instance.site_id)
 
 
+def _forget_local(**kwargs) -> None:
+    """A new request or task: ask the shared cache again (one read), so another process's
+    save applies now, not after ``ECRM_SWITCHES_LOCAL_SECONDS``."""
+    _local.clear()
+
+
 def connect() -> None:
+    from celery.signals import task_prerun
+    from django.core.signals import request_started
+
     from ecrm_oscar.dashboard.models import SiteSettings
 
     post_save.connect(_on_change, sender=SiteSettings, dispatch_uid="ecrm_switches_save")
     post_delete.connect(_on_change, sender=SiteSettings, dispatch_uid="ecrm_switches_delete")
+    request_started.connect(_forget_local, dispatch_uid="ecrm_switches_request")
+    task_prerun.connect(_forget_local, dispatch_uid="ecrm_switches_task", weak=False)

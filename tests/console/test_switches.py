@@ -46,6 +46,31 @@ def test_a_save_takes_effect_immediately_in_this_and_other_processes(switch, set
     assert switches.is_enabled("recommendations")
 
 
+def test_another_process_save_applies_to_the_next_request(switch, client, settings):
+    """Another process saved (its signal cleared only the shared cache): this process's
+    copy is dropped when the next request starts, whatever ECRM_SWITCHES_LOCAL_SECONDS."""
+    settings.ECRM_SWITCHES_LOCAL_SECONDS = 3600
+    row = switch(recommendations_enabled=True)
+    assert switches.is_enabled("recommendations")  # now held in this process
+    SiteSettings.objects.filter(pk=row.pk).update(recommendations_enabled=False)  # no signal
+    switches.cache.delete(switches.CACHE_KEY.format(site_id=row.site_id))  # as its save does
+    assert switches.is_enabled("recommendations")  # mid-request: the copy still holds
+    client.get("/")
+    assert not switches.is_enabled("recommendations")
+
+
+def test_a_task_starts_with_the_shared_answer(switch, settings):
+    from celery.signals import task_prerun
+
+    settings.ECRM_SWITCHES_LOCAL_SECONDS = 3600
+    row = switch(loyalty_enabled=True)
+    assert switches.is_enabled("loyalty")
+    SiteSettings.objects.filter(pk=row.pk).update(loyalty_enabled=False)
+    switches.cache.delete(switches.CACHE_KEY.format(site_id=row.site_id))
+    task_prerun.send(sender=None, task_id="t", task=None, args=(), kwargs={})
+    assert not switches.is_enabled("loyalty")
+
+
 def test_tracking_off_records_no_event(switch, shopper):
     product = create_product("Lamp")
     switch(tracking_enabled=False)
