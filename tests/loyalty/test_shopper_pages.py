@@ -155,7 +155,8 @@ def test_account_page_badge_and_widget_in_persian_right_to_left(client, member):
     assert "امتیاز قابل خرج" in html and "Points to spend" not in html
     assert "راه‌های کسب امتیاز بیشتر" in html and "How to earn more" not in html
     assert "امتیازهای وفاداری" in html and "Loyalty points</a>" not in html  # account tab
-    assert 'dir="rtl"' in html and 'dir="ltr"' not in html
+    assert 'class="ecrm-page-direction" dir="rtl"' in html  # the demo layout's wrapper
+    assert '<span dir="ltr">+56</span>' in html  # a signed number keeps its sign in front
     # the header's placeholder fetches the badge in the page's language
     assert 'data-ecrm-fragment="/fa/ecrm/loyalty/badge/"' in html
     badge = client.get(in_language("fa", "ecrm:loyalty-badge")).content.decode()
@@ -169,7 +170,7 @@ def test_account_page_badge_and_widget_in_persian_right_to_left(client, member):
 def test_account_page_in_thai_and_english_stays_left_to_right(client, member):
     html = client.get(in_language("th", "ecrm:loyalty-account")).content.decode()
     assert "คะแนนที่ใช้ได้" in html and "Points to spend" not in html
-    assert 'dir="ltr"' in html and 'dir="rtl"' not in html
+    assert 'class="ecrm-page-direction" dir="ltr"' in html and 'dir="rtl"' not in html
     html = client.get(in_language("en-gb", "ecrm:loyalty-account")).content.decode()
     assert "Points to spend" in html and 'dir="ltr"' in html
 
