@@ -14,13 +14,14 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: demo serve install test test-sqlite test-postgres browser-deps bench lint format clean help
+.PHONY: demo serve install test test-sqlite test-postgres browser-deps bench lint format messages clean help
 
 help:
 	@echo "make demo    create .venv, install, migrate, load the demo data, serve on $(HOST):$(PORT)"
 	@echo "make test    install test dependencies and run the whole suite (SQLite, then PostgreSQL + Redis + worker)"
 	@echo "make bench   run tests/benchmarks and write docs/benchmarks.md"
 	@echo "make lint    ruff check and format check"
+	@echo "make messages  update the Persian and Thai catalogues (makemessages), then compile them"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 not found)"; exit 1; }
@@ -93,6 +94,25 @@ lint: $(STAMPS)/test
 format: $(STAMPS)/test
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# The apps that ship Persian and Thai catalogues (locale/{fa,th}, .po and compiled .mo).
+# ecrm_wagtail/loyalty_blocks.py is a module, not an app: its strings go into the loyalty
+# app's catalogue, so it is copied into that app while makemessages runs.
+LOCALE_APPS := ecrm_oscar/loyalty ecrm_oscar/recommendations ecrm_oscar/support \
+	ecrm_wagtail/blocks ecrm_wagtail/helpcenter
+LANGS       := fa th
+messages: $(STAMPS)/sandbox
+	@command -v xgettext >/dev/null || { echo "GNU gettext is needed (apt-get install gettext)"; exit 1; }
+	@set -e; copy=ecrm_oscar/loyalty/wagtail_loyalty_blocks.py; trap 'rm -f $$copy' EXIT; \
+	cp ecrm_wagtail/loyalty_blocks.py $$copy; \
+	for app in $(LOCALE_APPS); do \
+	  echo "$$app"; \
+	  (cd $$app && PYTHONPATH=$(CURDIR) DJANGO_SETTINGS_MODULE=sandbox.settings \
+	    $(CURDIR)/$(PY) -m django makemessages $(LANGS:%=-l %) --no-obsolete -v0 && \
+	   PYTHONPATH=$(CURDIR) DJANGO_SETTINGS_MODULE=sandbox.settings \
+	    $(CURDIR)/$(PY) -m django compilemessages -v0); \
+	done
+	@echo "Translate the new or fuzzy entries (tests/test_translations.py lists them), then run make messages again."
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache *.egg-info

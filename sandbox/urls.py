@@ -6,6 +6,12 @@
 - /            the Wagtail home page (editors own it), styled with Oscar's layout
 - Oscar:       /catalogue/, /basket/, /checkout/, /accounts/, /search/, /dashboard/, ...
 - everything else: Wagtail pages (help center at /help/), as the last, catch-all pattern
+
+What shoppers see (the shop, django-ecrm's pages and fragment endpoints, Wagtail pages) is
+in i18n_patterns: English without a prefix, Persian under /fa/, Thai under /th/. A page
+under /fa/ links to and fetches its fragments (loyalty badge, recommendations) from /fa/...,
+so they answer in the page's language too (LocaleMiddleware serves unprefixed URLs in
+English, whatever the language cookie says).
 """
 
 from django.apps import apps
@@ -24,6 +30,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+]
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# In every language: the default one has no prefix, Persian and Thai are under /fa/ and /th/.
+urlpatterns += i18n_patterns(
     path("", include("ecrm_oscar.urls")),
     # django-ecrm's support cases in Oscar's dashboard (before Oscar's own URLs)
     path("dashboard/support/", apps.get_app_config("ecrm_support_dashboard").urls),
@@ -31,11 +41,10 @@ urlpatterns = [
     # home page answer instead, under the same name so Oscar's templates keep linking to it.
     path("", wagtail_views.serve, {"path": ""}, name="home"),
     path("", include(apps.get_app_config("oscar").urls[0])),
-]
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-# Wagtail pages last; with i18n_patterns, pages of other locales (the Persian and Thai help
-# centers) are under /fa/ and /th/, the default language has no prefix.
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
+    # Wagtail pages last (pages of other locales, e.g. the Persian help center, at /fa/...)
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)
 
 # Error pages: Oscar's, in the storefront layout, also for Wagtail's 404s.
 handler404 = "oscar.views.handler404"

@@ -1,8 +1,10 @@
-"""Persian and Thai catalogues of the help center and support apps: complete and compiled.
+"""Persian and Thai catalogues of the shopper-facing apps: complete and compiled.
 
 Every string marked for translation in the apps' code and templates must have a (non-fuzzy)
 translation in ``locale/{fa,th}``, and the shipped ``.mo`` files must say the same as the
 ``.po`` files (they are committed, so a forgotten ``compilemessages`` would ship English).
+``ecrm_wagtail/loyalty_blocks.py`` is a module, not an app, so Django loads no catalogue of
+its own: its strings live in the loyalty app's catalogue (``make messages`` extracts them).
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+import ecrm_oscar.loyalty
+import ecrm_oscar.recommendations
 import ecrm_oscar.support
+import ecrm_wagtail.blocks
 import ecrm_wagtail.helpcenter
+import ecrm_wagtail.loyalty_blocks
 
 APPS = {
+    "blocks": Path(ecrm_wagtail.blocks.__file__).parent,
     "helpcenter": Path(ecrm_wagtail.helpcenter.__file__).parent,
+    "loyalty": Path(ecrm_oscar.loyalty.__file__).parent,
+    "recommendations": Path(ecrm_oscar.recommendations.__file__).parent,
     "support": Path(ecrm_oscar.support.__file__).parent,
+}
+# Source files outside an app whose strings an app's catalogue carries, under the name the
+# Makefile's `messages` target copies them to while makemessages runs.
+EXTRA_SOURCES = {
+    "loyalty": {"wagtail_loyalty_blocks.py": Path(ecrm_wagtail.loyalty_blocks.__file__)},
 }
 LANGUAGES = ["fa", "th"]
 
@@ -98,6 +112,8 @@ def test_every_marked_string_is_translated(app, tmp_path, monkeypatch):
     """makemessages over a copy of the app: any new msgid shows up untranslated here."""
     copy = tmp_path / app
     shutil.copytree(APPS[app], copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    for name, source in EXTRA_SOURCES.get(app, {}).items():
+        shutil.copy(source, copy / name)
     monkeypatch.chdir(copy)
     call_command("makemessages", locale=LANGUAGES, no_obsolete=True, verbosity=0)
     for language in LANGUAGES:

@@ -131,3 +131,28 @@ def test_owner_adjusts_points_in_the_dashboard(browser_page, storefront, points_
     browser_page.screenshot("loyalty-dashboard-account")
     entry = LedgerEntry.objects.get(kind=Kind.ADJUST)
     assert entry.actor.email == storefront.staff_email and entry.points == -200
+
+
+def test_loyalty_account_in_persian_reads_right_to_left(browser_page, storefront, points_shopper):
+    """Under /fa/ the page, the header badge and the history table run right to left."""
+    from playwright.sync_api import expect
+
+    page = browser_page.page
+    browser_page.goto("/fa/accounts/login/")
+    page.locator("#id_login-username").fill("points@example.com")
+    page.locator("#id_login-password").fill("points-password")
+    page.locator("button[name=login_submit]").click()
+    page.wait_for_url(re.compile(r"/accounts/(?!login)"))
+    browser_page.goto("/fa/ecrm/loyalty/account/")
+    page.wait_for_load_state("load")
+    expect(page.locator("#ecrm-loyalty-badge")).to_contain_text("امتیاز")  # fetched in Persian
+    expect(page.get_by_text("امتیاز قابل خرج")).to_be_visible()
+    history = page.locator("#ecrm-loyalty-history")
+    assert history.evaluate("node => getComputedStyle(node).direction") == "rtl"
+    date_header, points_header = history.locator("th").nth(0), history.locator("th").nth(3)
+    # first column on the right, and the points column aligned to its end (the left)
+    assert date_header.bounding_box()["x"] > points_header.bounding_box()["x"]
+    assert points_header.evaluate("node => getComputedStyle(node).textAlign") in ("end", "left")
+    expect(history.locator("td span[dir=ltr]").first).to_have_text("+1,200")  # sign first
+    browser_page.assert_styled()
+    browser_page.screenshot("loyalty-account-fa")

@@ -135,3 +135,56 @@ def test_widget_progress_for_points_tiers(client, member, program):
     update_tier(member, notify=False)
     found = summary(member)
     assert found.tier.name == "Gold" and found.next_tier is None and found.progress == 100
+
+
+# --- Persian and Thai ----------------------------------------------------------------
+
+
+def in_language(language: str, name: str, query: str = "") -> str:
+    """The URL a page in that language links to: /fa/... for Persian (i18n_patterns)."""
+    from django.utils import translation
+
+    with translation.override(language):
+        return reverse(name) + query
+
+
+def test_account_page_badge_and_widget_in_persian_right_to_left(client, member):
+    url = in_language("fa", "ecrm:loyalty-account")
+    assert url == "/fa/ecrm/loyalty/account/"
+    html = client.get(url).content.decode()
+    assert "امتیاز قابل خرج" in html and "Points to spend" not in html
+    assert "راه‌های کسب امتیاز بیشتر" in html and "How to earn more" not in html
+    assert "امتیازهای وفاداری" in html and "Loyalty points</a>" not in html  # account tab
+    assert 'class="ecrm-page-direction" dir="rtl"' in html  # the demo layout's wrapper
+    assert '<span dir="ltr">+56</span>' in html  # a signed number keeps its sign in front
+    # the header's placeholder fetches the badge in the page's language
+    assert 'data-ecrm-fragment="/fa/ecrm/loyalty/badge/"' in html
+    badge = client.get(in_language("fa", "ecrm:loyalty-badge")).content.decode()
+    assert 'title="امتیازهای وفاداری شما"' in badge and "Your loyalty points" not in badge
+    assert "margin-inline-end" in badge  # the icon's gap follows the reading direction
+    widget = client.get(in_language("fa", "ecrm:loyalty-widget", "?how=1")).content.decode()
+    assert "امتیازهای شما" in widget and "راه‌های کسب امتیاز" in widget
+    assert "Your points" not in widget and "How to earn" not in widget
+
+
+def test_account_page_in_thai_and_english_stays_left_to_right(client, member):
+    html = client.get(in_language("th", "ecrm:loyalty-account")).content.decode()
+    assert "คะแนนที่ใช้ได้" in html and "Points to spend" not in html
+    assert 'class="ecrm-page-direction" dir="ltr"' in html and 'dir="rtl"' not in html
+    html = client.get(in_language("en-gb", "ecrm:loyalty-account")).content.decode()
+    assert "Points to spend" in html and 'dir="ltr"' in html
+
+
+def test_loyalty_block_labels_and_default_heading_are_translated():
+    """The block lives outside the loyalty app; its strings ship in that app's catalogue."""
+    from django.utils import translation
+
+    block = LoyaltyBalanceBlock()
+    with translation.override("fa"):
+        assert str(block.meta.label) == "موجودی امتیاز وفاداری"
+        assert str(block.child_blocks["show_how_to_earn"].label) == "نمایش راه‌های کسب امتیاز"
+        html = block.render(block.to_python({"show_how_to_earn": False}))
+        assert "جوایز شما" in html and "امتیازهای وفاداری شما" in html
+        assert 'data-ecrm-fragment="/fa/ecrm/loyalty/widget/"' in html
+    with translation.override("th"):
+        assert str(block.meta.label) == "ยอดคะแนนสะสม"

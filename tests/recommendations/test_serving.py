@@ -355,3 +355,28 @@ def test_training_retires_the_cached_lists(shop):
     before = services.generation()
     call_command("ecrm_train_recommendations", stdout=__import__("io").StringIO())
     assert services.generation() != before
+
+
+# --- Persian and Thai ------------------------------------------------------------------
+
+
+def test_list_titles_in_persian_and_thai(shop, client):
+    """Placement titles follow the page's language: /fa/... pages and their fragments."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("fa"):
+        html = product_block(shop["mug"])
+        category_url = shop["kitchen"].get_absolute_url()
+    assert "مشتریانی که این را خریدند، این‌ها را هم خریدند" in html
+    assert "Customers who bought" not in html
+    assert category_url.startswith("/fa/")
+    page = client.get(category_url, **BROWSER).content.decode()
+    assert "پرطرفدار در Kitchen" in page and "Trending in" not in page
+    assert 'dir="rtl"' in page
+    with translation.override("th"):
+        url = reverse("ecrm:recommendations-fragment", args=["home"]) + "?limit=4"
+    assert url.startswith("/th/")
+    fragment = client.get(url, **BROWSER).content.decode()
+    title = re.search(r"<h2[^>]*>(.*?)</h2>", fragment).group(1)
+    assert title in {"แนะนำสำหรับคุณ", "กำลังเป็นที่นิยม"}

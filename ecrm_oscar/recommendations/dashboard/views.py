@@ -130,7 +130,9 @@ class ExclusionCreateView(generic.CreateView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, _("“%s” is no longer recommended.") % self.object)
+        messages.success(
+            self.request, _("“%(name)s” is no longer recommended.") % {"name": self.object}
+        )
         return response
 
 
@@ -141,7 +143,9 @@ class ExclusionDeleteView(generic.DeleteView):
     extra_context = {"kind": _("exclusion")}
 
     def form_valid(self, form):
-        messages.success(self.request, _("“%s” may be recommended again.") % self.object)
+        messages.success(
+            self.request, _("“%(name)s” may be recommended again.") % {"name": self.object}
+        )
         return super().form_valid(form)
 
 
@@ -167,7 +171,7 @@ class PinCreateView(generic.CreateView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, _("Pinned: %s.") % self.object)
+        messages.success(self.request, _("Pinned: %(name)s.") % {"name": self.object})
         return response
 
 
@@ -178,5 +182,5 @@ class PinDeleteView(generic.DeleteView):
     extra_context = {"kind": _("pinned recommendation")}
 
     def form_valid(self, form):
-        messages.success(self.request, _("Unpinned: %s.") % self.object)
+        messages.success(self.request, _("Unpinned: %(name)s.") % {"name": self.object})
         return super().form_valid(form)
