@@ -121,7 +121,7 @@ def check_erasure_reviews(app_configs, **kwargs):
     return [
         Error(
             'ECRM_ERASURE_REVIEWS must be "anonymise" or "delete".',
-            hint="See docs/privacy.md#erasure.",
+            hint="See docs/privacy.md#exporting-and-erasing-a-customer.",
             id="ecrm.E004",
         )
     ]
