@@ -17,6 +17,7 @@ Figures go into the "Owner console" section of docs/benchmarks.md.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -113,7 +114,8 @@ def test_kpi_overview_over_the_full_history(full_demo_db: Path, tmp_path: Path) 
         "",
         f"Queries for the whole page: {r['queries']} (target ≤ {LIMIT_QUERIES}; asserted by "
         f"tests/console/test_kpis.py too). Target ≤ {LIMIT_SECONDS:.0f} s for the page: "
-        f"{'met' if median <= LIMIT_SECONDS else 'NOT met'} (median).",
+        f"{'met' if median <= LIMIT_SECONDS else 'NOT met'} (median). Load average when "
+        f"measured: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} CPUs.",
         "",
         f"Reconstructing the monthly RFM segment history first "
         f"(`ecrm_backfill_segment_history`, one process): {backfill_seconds:.1f} s, "
