@@ -151,10 +151,12 @@ def identifiers(user: Any) -> list[str]:
 
 
 def scrub(text: str, names: list[str]) -> str:
-    """``text`` with every (case-insensitive) occurrence of ``names`` replaced."""
+    """``text`` with every (case-insensitive, whole-word) occurrence of ``names`` replaced:
+    a first name "Ann" goes, "announce" stays."""
     if not text or not names:
         return text
-    pattern = re.compile("|".join(re.escape(name) for name in names), re.IGNORECASE)
+    alternatives = "|".join(re.escape(name) for name in names)
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     return pattern.sub(ERASED, text)
 
 

@@ -133,3 +133,12 @@ def test_reviews_can_be_deleted_instead(oscar_person, settings):
     teapot.refresh_from_db()
     assert teapot.rating is None  # recomputed: no review left
     assert log.counts["oscar"]["ProductReview (deleted)"] == 2
+
+
+def test_scrub_replaces_whole_words_only():
+    from ecrm_oscar.privacy.accounts import scrub
+
+    names = ["ann@example.com", "Ann Lee", "Ann", "Lee"]
+    assert scrub("Ann Lee (ann@example.com) will announce it; ANN agrees", names) == (
+        f"{ERASED} ({ERASED}) will announce it; {ERASED} agrees"
+    )
