@@ -45,6 +45,7 @@ demo: $(STAMPS)/sandbox
 	@$(MANAGE) ecrm_train_recommendations --if-empty
 	@$(MANAGE) ecrm_backfill_events
 	@$(MANAGE) ecrm_rebuild_profiles --if-needed
+	@$(MANAGE) ecrm_backfill_segment_history --if-empty
 	@$(MANAGE) ecrm_loyalty_demo
 	@$(MANAGE) ecrm_automation_setup --enable
 	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)

@@ -85,3 +85,43 @@ def check_urls_included(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_privacy_before_automation(app_configs, **kwargs):
+    """ecrm.W003: the registration consent box is read before the welcome flow starts.
+
+    Both apps answer Oscar's ``user_registered``; receivers run in app order, so with
+    automation first a worker (or an inline task) may look for consent before it is written.
+    """
+    names = [config.name for config in apps.get_app_configs()]
+    privacy, automation = "ecrm_oscar.privacy", "ecrm_oscar.automation"
+    if privacy not in names or automation not in names:
+        return []
+    if names.index(privacy) < names.index(automation):
+        return []
+    return [
+        Warning(
+            "ecrm_oscar.automation is listed before ecrm_oscar.privacy in INSTALLED_APPS: "
+            "the welcome series may start before consent given at registration is recorded.",
+            hint="List ecrm_oscar.privacy before ecrm_oscar.automation.",
+            id="ecrm.W003",
+        )
+    ]
+
+
+@register()
+def check_erasure_reviews(app_configs, **kwargs):
+    """ecrm.E004: erasure must know what to do with the person's product reviews."""
+    if getattr(settings, "ECRM_ERASURE_REVIEWS", "anonymise") in (
+        "anonymise",
+        "delete",
+    ):
+        return []
+    return [
+        Error(
+            'ECRM_ERASURE_REVIEWS must be "anonymise" or "delete".',
+            hint="See docs/privacy.md#exporting-and-erasing-a-customer.",
+            id="ecrm.E004",
+        )
+    ]

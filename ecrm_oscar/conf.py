@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "ECRM_SWITCHES_LOCAL_SECONDS": 5,
     # Longest KPI period the overview computes, in days (longer ranges are clamped).
     "ECRM_KPI_MAX_DAYS": 3660,
+    # What erasing a customer does with their Oscar product reviews: "anonymise" keeps the
+    # score and the text (their names and email scrubbed from it) without the author;
+    # "delete" removes the reviews. Product ratings are recomputed either way.
+    "ECRM_ERASURE_REVIEWS": "anonymise",
     # --- tracking (docs/tracking.md) ----------------------------------------------------
     # "all": record every visitor (Do-Not-Track, Global Privacy Control and bots excepted);
     # "consent": only visitors who accepted the consent banner; "off": record nothing.

@@ -38,6 +38,29 @@ def test_inline_tasks_in_production_warn():
     assert _ids(checks.check_eager_tasks_in_production(None)) == ["ecrm.W002"]
 
 
+def test_automation_before_privacy_warns(monkeypatch):
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    def configs(*names):
+        return lambda: [SimpleNamespace(name=name) for name in names]
+
+    monkeypatch.setattr(
+        apps, "get_app_configs", configs("ecrm_oscar.privacy", "ecrm_oscar.automation")
+    )
+    assert checks.check_privacy_before_automation(None) == []
+    monkeypatch.setattr(
+        apps, "get_app_configs", configs("ecrm_oscar.automation", "ecrm_oscar.privacy")
+    )
+    assert _ids(checks.check_privacy_before_automation(None)) == ["ecrm.W003"]
+
+
+@override_settings(ECRM_ERASURE_REVIEWS="keep")
+def test_unknown_review_erasure_is_an_error():
+    assert _ids(checks.check_erasure_reviews(None)) == ["ecrm.E004"]
+
+
 @override_settings(ROOT_URLCONF="tests.urls_without_ecrm")
 def test_missing_urls_are_an_error():
     assert _ids(checks.check_urls_included(None)) == ["ecrm.E003"]

@@ -134,3 +134,24 @@ def test_read_po_sees_gaps(tmp_path):
     )
     assert _gaps(po) == ["No", "Send", "%(n)s day"]
     assert read_po(po)[-1]["msgid"] == "Long text" and read_po(po)[-1]["msgstr"] == ["Longer"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_registration_consent_box_is_translated(language):
+    """The privacy app ships fa/th for the registration box (its other strings: not yet)."""
+    import ecrm_oscar.privacy
+
+    po = Path(ecrm_oscar.privacy.__file__).parent / "locale" / language / "LC_MESSAGES"
+    entries = read_po(po / "django.po")
+    assert {e["msgid"] for e in entries} >= {"Email me offers and news"}
+    assert _gaps(po / "django.po") == []
+    with (po / "django.mo").open("rb") as handle:
+        mo = gettext.GNUTranslations(handle)
+    assert [mo.gettext(e["msgid"]) for e in entries] == [e["msgstr"][0] for e in entries]
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        html = render_to_string("ecrm/privacy/registration_consent.html")
+    assert entries[0]["msgstr"][0] in html and "Email me offers" not in html

@@ -2,7 +2,8 @@
 
 Orders in ``ECRM_PROFILE_EXCLUDED_ORDER_STATUSES`` (cancelled) never count. Seven queries,
 whatever the period: both periods' order totals, the per-day series, repeat customers of
-each period, the CLV average, segment sizes and segment joins.
+each period, the CLV average, segment sizes and the RFM segment movements of both periods
+(from :class:`~ecrm_oscar.customers.models.SegmentChange`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from ecrm_oscar import conf
-from ecrm_oscar.customers.models import CustomerProfile, Segment, SegmentMembership
+from ecrm_oscar.customers.models import CustomerProfile, SegmentChange
 from ecrm_oscar.customers.rfm import RfmSegment
 from ecrm_oscar.dashboard.kpi_registry import Range, days, ratio
 
@@ -81,21 +82,16 @@ def kpis(period: Range, previous: Range) -> list[dict]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    joins = {
-        code: (now, before)
-        for code, now, before in SegmentMembership.objects.filter(
-            segment__kind=Segment.Kind.RFM,
-            created_at__gte=previous[0],
-            created_at__lt=period[1],
-        )
-        .values("segment__rfm_segment")
+    moves = list(
+        SegmentChange.objects.filter(changed_at__gte=previous[0], changed_at__lt=period[1])
+        .values("from_segment", "to_segment")
         .annotate(
-            now=Count("pk", filter=Q(created_at__gte=period[0])),
-            before=Count("pk", filter=Q(created_at__lt=period[0])),
+            now=Count("pk", filter=Q(changed_at__gte=period[0])),
+            before=Count("pk", filter=Q(changed_at__lt=period[0])),
         )
         .order_by()
-        .values_list("segment__rfm_segment", "now", "before")
-    }
+        .values_list("from_segment", "to_segment", "now", "before")
+    )
     figures = [
         {
             "key": "customers.orders",
@@ -164,6 +160,11 @@ def kpis(period: Range, previous: Range) -> list[dict]:
                 ),
             }
         )
+    joins: dict[str, list[int]] = {}
+    for _from, to, now, before in moves:
+        counts = joins.setdefault(to, [0, 0])
+        counts[0] += now
+        counts[1] += before
     for code, label in RfmSegment.choices:
         now, before = joins.get(code, (0, 0))
         figures.append(
@@ -175,9 +176,41 @@ def kpis(period: Range, previous: Range) -> list[dict]:
                 "unit": "count",
                 "group": _("Customers who moved into each RFM segment"),
                 "help": _(
-                    "Customers who entered this RFM segment during the period (membership "
-                    "rows created in the period; a customer leaving a segment is not counted)."
+                    "Customers whose RFM segment became this one during the period, from "
+                    "another segment or as a new customer (recorded by every profile "
+                    "recompute; history before ecrm came is reconstructed month by month by "
+                    "ecrm_backfill_segment_history)."
                 ),
             }
         )
+    figures.extend(_movements(moves))
     return figures
+
+
+def _segment_label(code: str) -> str:
+    if not code:
+        return _("no profile")
+    return str(dict(RfmSegment.choices).get(code, code))
+
+
+def _movements(moves: list[tuple[str, str, int, int]]) -> list[dict]:
+    """One figure per (from, to) pair that moved in either period, most moves first."""
+    ranked = sorted((m for m in moves if m[2] or m[3]), key=lambda m: (-m[2], -m[3], m[0], m[1]))
+    return [
+        {
+            "key": f"customers.rfm_moved.{source or 'none'}.{target or 'none'}",
+            "label": f"{_segment_label(source)} → {_segment_label(target)}",
+            "value": now,
+            "previous": before,
+            "unit": "count",
+            "group": _("RFM segment movements (from → to)"),
+            "help": _(
+                "Customers whose RFM segment changed from the first to the second during the "
+                "period (a customer who moved twice counts in both pairs; 'no profile': "
+                "before their first order, or after every order was cancelled). Profiles "
+                "are rescored nightly and after each order; past months are reconstructed "
+                "from the order history by ecrm_backfill_segment_history."
+            ),
+        }
+        for source, target, now, before in ranked
+    ]

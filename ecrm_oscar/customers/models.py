@@ -212,3 +212,47 @@ class SegmentMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id or self.visitor_id} in {self.segment_id}"
+
+
+class SegmentChange(models.Model):
+    """A customer's RFM segment changed: appended by every profile recompute (and backfill).
+
+    ``from_segment`` is "" when the customer had no profile before (their first counted
+    order); ``to_segment`` is "" when their profile was removed (every order cancelled).
+    ``changed_at`` is the reference time the new segment was computed for (the recompute's
+    ``as_of``; a month start for rows reconstructed by ``ecrm_backfill_segment_history``).
+    Rows are only ever added, and deleted with the person on erasure.
+    """
+
+    class Source(models.TextChoices):
+        RECOMPUTE = "recompute", _("Profile recompute")
+        BACKFILL = "backfill", _("Reconstructed from the order history")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ecrm_segment_changes",
+        verbose_name=_("customer"),
+    )
+    from_segment = models.CharField(
+        _("from segment"), max_length=20, choices=RfmSegment.choices, blank=True, default=""
+    )
+    to_segment = models.CharField(
+        _("to segment"), max_length=20, choices=RfmSegment.choices, blank=True, default=""
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.RECOMPUTE
+    )
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("RFM segment change")
+        verbose_name_plural = _("RFM segment changes")
+        indexes = [
+            models.Index(fields=["changed_at"], name="ecrm_segchange_time"),
+            models.Index(fields=["user", "changed_at"], name="ecrm_segchange_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.from_segment or '-'} → {self.to_segment or '-'}"

@@ -22,7 +22,7 @@ from oscar.core.loading import get_model
 
 from ecrm_oscar import conf
 from ecrm_oscar.customers import clv, rfm
-from ecrm_oscar.customers.models import CustomerProfile, ProfileBasis
+from ecrm_oscar.customers.models import CustomerProfile, ProfileBasis, SegmentChange
 
 CENT = Decimal("0.01")
 BATCH_SIZE = 1000
@@ -86,10 +86,15 @@ def reference_time(now: datetime | None = None) -> datetime:
     return now
 
 
-def aggregate_orders(user_ids: Iterable[int] | None = None) -> list[OrderStats]:
+def aggregate_orders(
+    user_ids: Iterable[int] | None = None, *, placed_before: datetime | None = None
+) -> list[OrderStats]:
+    """Per-customer order stats; ``placed_before`` limits them to the history up to a time."""
     orders = counted_orders()
     if user_ids is not None:
         orders = orders.filter(user_id__in=list(user_ids))
+    if placed_before is not None:
+        orders = orders.filter(date_placed__lt=placed_before)
     rows = (
         orders.order_by()
         .values("user_id")
@@ -176,20 +181,24 @@ def segment_rules() -> list[dict]:
     return list(conf.get("ECRM_RFM_SEGMENTS") or rfm.DEFAULT_SEGMENTS)
 
 
+def score(
+    stats: OrderStats, breakpoints: dict, as_of: datetime
+) -> tuple[int | None, int | None, int | None, str]:
+    """(R, F, M, segment) of one customer as of ``as_of`` against ``breakpoints``."""
+    if not breakpoints:
+        return None, None, None, ""
+    r = rfm.score_recency(_recency_days(stats.last, as_of), breakpoints["recency"])
+    f = rfm.score_higher_better(stats.orders, breakpoints["frequency"])
+    m = rfm.score_higher_better(float(stats.total), breakpoints["monetary"])
+    return r, f, m, rfm.segment_for(r, f, m, segment_rules())
+
+
 def build_profile(
     stats: OrderStats, basis: ProfileBasis, as_of: datetime, computed_at: datetime
 ) -> CustomerProfile:
     """The profile of one customer (unsaved), from their orders and the basis."""
-    breakpoints = _breakpoints(basis)
     recency = _recency_days(stats.last, as_of)
-    if breakpoints:
-        r = rfm.score_recency(recency, breakpoints["recency"])
-        f = rfm.score_higher_better(stats.orders, breakpoints["frequency"])
-        m = rfm.score_higher_better(float(stats.total), breakpoints["monetary"])
-        segment = rfm.segment_for(r, f, m, segment_rules())
-    else:
-        r = f = m = None
-        segment = ""
+    r, f, m, segment = score(stats, _breakpoints(basis), as_of)
     fit = clv.PopulationFit(
         basis.rate_shape, basis.rate_scale, basis.value_mean, basis.value_weight
     )
@@ -223,20 +232,72 @@ def build_profile(
     )
 
 
-def _upsert(profiles: list[CustomerProfile], tick: Callable[[int], None] | None = None) -> None:
+def _current_segments(user_ids: list[int] | None = None) -> dict[int, str]:
+    """user id → stored RFM segment (one query; every profile when ``user_ids`` is None)."""
+    stored = CustomerProfile.objects.all()
+    if user_ids is not None:
+        stored = stored.filter(user_id__in=user_ids)
+    return dict(stored.order_by().values_list("user_id", "rfm_segment"))
+
+
+def _segment_changes(
+    before: dict[int, str], after: Iterable[tuple[int, str]], changed_at: datetime
+) -> list[SegmentChange]:
+    return [
+        SegmentChange(
+            user_id=user_id,
+            from_segment=before.get(user_id, ""),
+            to_segment=segment,
+            changed_at=changed_at,
+            source=SegmentChange.Source.RECOMPUTE,
+        )
+        for user_id, segment in after
+        if before.get(user_id, "") != segment
+    ]
+
+
+def _upsert(
+    profiles: list[CustomerProfile],
+    before: dict[int, str],
+    tick: Callable[[int], None] | None = None,
+) -> int:
+    """Write ``profiles`` and append a :class:`SegmentChange` for every segment that moved.
+
+    ``before`` holds the stored segments (read once by the caller), so each batch costs
+    two queries: the upsert and one bulk insert of its changes. Returns the changes.
+    """
+    changes = 0
     for start in range(0, len(profiles), BATCH_SIZE):
         batch = profiles[start : start + BATCH_SIZE]
         CustomerProfile.objects.bulk_create(
             batch, update_conflicts=True, unique_fields=["user"], update_fields=UPDATE_FIELDS
         )
+        moved = _segment_changes(
+            before, ((p.user_id, p.rfm_segment) for p in batch), batch[0].as_of
+        )
+        if moved:
+            SegmentChange.objects.bulk_create(moved)
+            changes += len(moved)
         if tick:
             tick(len(batch))
+    return changes
+
+
+def _remove(stale, changed_at: datetime) -> int:
+    """Delete the profiles in ``stale``, recording that they left their segment ("" to)."""
+    before = dict(stale.order_by().values_list("user_id", "rfm_segment"))
+    left = _segment_changes(before, ((pk, "") for pk in before), changed_at)
+    if left:
+        SegmentChange.objects.bulk_create(left)
+    deleted, _ = stale.delete()
+    return deleted
 
 
 @dataclass
 class RebuildReport:
     customers: int = 0
     removed: int = 0
+    segment_changes: int = 0
     seconds: float = 0.0
     basis: ProfileBasis | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -268,10 +329,10 @@ def rebuild_profiles(
         profiles = [build_profile(s, basis, as_of, computed_at) for s in stats]
         report.timings["compute"] = time.monotonic() - started
         tick = progress("Writing profiles", len(profiles), " customers") if progress else None
-        _upsert(profiles, tick)
-        report.removed, _ = CustomerProfile.objects.exclude(
-            user_id__in=counted_orders().values("user_id")
-        ).delete()
+        report.segment_changes = _upsert(profiles, _current_segments(), tick)
+        report.removed = _remove(
+            CustomerProfile.objects.exclude(user_id__in=counted_orders().values("user_id")), as_of
+        )
     report.timings["write"] = time.monotonic() - started
     report.customers = len(profiles)
     report.basis = basis
@@ -294,11 +355,12 @@ def update_profiles(user_ids: Iterable[int], *, as_of: datetime | None = None) -
     stats = aggregate_orders(user_ids)
     computed_at = timezone.now()
     with transaction.atomic():
-        _upsert([build_profile(s, basis, as_of, computed_at) for s in stats])
+        built = [build_profile(s, basis, as_of, computed_at) for s in stats]
+        _upsert(built, _current_segments(user_ids))
         found = {s.user_id for s in stats}
         gone = [pk for pk in user_ids if pk not in found]
         if gone:
-            CustomerProfile.objects.filter(user_id__in=gone).delete()
+            _remove(CustomerProfile.objects.filter(user_id__in=gone), as_of)
     return False
 
 

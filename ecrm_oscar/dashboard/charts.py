@@ -98,8 +98,11 @@ def bar_chart(
     items: Sequence[dict], title: str = "", width: int = 640, previous_label: str = ""
 ) -> SafeString:
     """Horizontal bars, one row per item (``label``, ``value``, ``previous``, ``unit``); the
-    previous period, when known, is a thinner grey bar under the current one."""
-    row_h, label_w, pad = 22, 140, 4
+    previous period, when known, is a thinner grey bar under the current one. The label
+    column widens for long labels ("Champions → At risk"), up to 40 % of the width."""
+    longest = max((len(str(i["label"])) for i in items), default=0)
+    row_h, pad = 22, 4
+    label_w = int(min(max(140, longest * 6.5 + 12), width * 0.4))
     height = max(row_h * len(items), row_h) + pad
     top = max(
         [float(i["value"] or 0) for i in items] + [float(i.get("previous") or 0) for i in items]

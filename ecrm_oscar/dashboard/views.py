@@ -15,7 +15,7 @@ from django.views import generic
 from oscar.core.loading import get_model
 
 from ecrm_oscar.core.tasks import enqueue_on_commit
-from ecrm_oscar.customers import panels, rules, segments, services, tasks
+from ecrm_oscar.customers import history, panels, rules, segments, services, tasks
 from ecrm_oscar.customers.models import CustomerProfile, Segment
 from ecrm_oscar.customers.rfm import RfmSegment
 from ecrm_oscar.dashboard import overview, switches
@@ -85,8 +85,8 @@ class CustomerDetailView(generic.DetailView):
     """The 360° view: figures, orders, segments, panels and the paginated timeline.
 
     A fixed number of queries whatever the history's length: customer with profile (1),
-    latest orders (1), segments (1), timeline count and page (2), plus Oscar's layout
-    and each registered panel's own.
+    latest orders (1), segments (1), RFM segment history (1), timeline count and page (2),
+    plus Oscar's layout and each registered panel's own.
     """
 
     template_name = "ecrm/dashboard/customer_detail.html"
@@ -107,6 +107,7 @@ class CustomerDetailView(generic.DetailView):
         context["segments"] = list(
             Segment.objects.filter(active=True, memberships__user=customer).order_by("kind", "name")
         )
+        context["segment_history"] = history.segment_history(customer)
         form = TimelineFilterForm(self.request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
         events = services.timeline(

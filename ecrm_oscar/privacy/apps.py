@@ -7,3 +7,8 @@ class EcrmPrivacyConfig(AppConfig):
     label = "ecrm_privacy"
     verbose_name = _("eCRM privacy")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecrm_oscar.privacy import receivers
+
+        receivers.connect()

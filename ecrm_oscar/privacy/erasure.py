@@ -1,8 +1,9 @@
 """Export and erase one customer across every app: the functions views and commands call.
 
-``export_customer`` gathers the Oscar account and orders plus every ``privacy.py``
-provider; ``erase_customer`` runs every provider, anonymises the orders, deletes the
-account and writes an :class:`ErasureLog` entry, all in one transaction, so an erasure
+``export_customer`` gathers the Oscar account, orders, reviews, alerts, wish lists and
+emails plus every ``privacy.py`` provider; ``erase_customer`` runs every provider, handles
+Oscar's reviews, order notes, emails, alerts and voucher uses, anonymises the orders,
+deletes the account and writes an :class:`ErasureLog` entry, all in one transaction, so an erasure
 that fails half-way changes nothing.
 """
 
@@ -39,7 +40,7 @@ def export_customer(user: Any) -> dict[str, Any]:
     """Everything the shop holds about ``user``: Oscar's part and every provider's."""
     return {
         "exported_at": timezone.now().isoformat(),
-        "oscar": accounts.export_account(user),
+        "oscar": {**accounts.export_account(user), **accounts.export_oscar_data(user)},
         **registry.export_user(user),
     }
 
@@ -51,7 +52,8 @@ def erase_customer(user: Any, performed_by: Any = None, source: str = "dashboard
     subject = subject_ref(user.pk)
     with transaction.atomic():
         counts = registry.erase_user(user)
-        counts["oscar"] = accounts.anonymise_orders(user)
+        counts["oscar"] = accounts.erase_oscar_data(user)
+        counts["oscar"].update(accounts.anonymise_orders(user))
         counts["oscar"].update(
             {f"deleted {name}": n for name, n in accounts.delete_account(user).items()}
         )

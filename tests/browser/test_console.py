@@ -1,7 +1,8 @@
 """The owner opens the KPI overview in a browser: the charts render, offline.
 
 Demo-like data: the real Online Retail lines of tests/data/online_retail_tiny.csv loaded
-by the demo loader, order events backfilled and profiles rebuilt, as ``make demo`` does.
+by the demo loader, order events backfilled, profiles rebuilt and the RFM segment history
+reconstructed, as ``make demo`` does.
 Every request leaving the live server is blocked (no CDN): the SVG charts are drawn by the
 server. The screenshot lands in var/screenshots/console-kpis.png.
 """
@@ -21,6 +22,7 @@ TINY = Path(__file__).resolve().parents[1] / "data" / "online_retail_tiny.csv"
 @pytest.fixture
 def demo_shop(live_server):
     from ecrm_oscar.customers.backfill import backfill_order_events
+    from ecrm_oscar.customers.history import backfill_segment_history
     from ecrm_oscar.customers.profiles import rebuild_profiles
     from ecrm_oscar.customers.segments import ensure_rfm_segments, rebuild_segments
     from sandbox.demo import loader
@@ -30,6 +32,7 @@ def demo_shop(live_server):
     rebuild_profiles()
     ensure_rfm_segments()
     rebuild_segments()
+    backfill_segment_history()
     return loader
 
 
@@ -58,6 +61,11 @@ def test_kpi_overview_charts_render(browser_page, demo_shop):
     assert bars.count() >= 7
     widths = [float(bars.nth(i).get_attribute("width")) for i in range(bars.count())]
     assert max(widths) > 10
+    # the RFM segment movements of the history (reconstructed month by month), as bars
+    moves = page.locator("section.ecrm-kpi", has_text="RFM segment movements")
+    expect(moves).to_be_visible()
+    expect(moves.locator("svg.ecrm-chart-bars")).to_contain_text("→")
+    assert moves.locator("rect.ecrm-chart-bar").count() >= 2
     # the help text of a figure is its hover title
     title = page.locator('[data-kpi="customers.average_order_value"] h3').get_attribute("title")
     assert "Revenue" in title

@@ -131,6 +131,7 @@ def test_every_app_has_something_of_the_person_before(person):
         "ecrm_helpcenter.HelpFeedback",
         "ecrm_loyalty.LoyaltyAccount",
         "ecrm_customers.CustomerProfile",
+        "ecrm_customers.SegmentChange",
         "ecrm_automation.Message",
         "ecrm_automation.SurveyResponse",
     ):
@@ -150,6 +151,7 @@ def test_export_holds_everything_and_is_json(person):
     assert data["ecrm_helpcenter"]["votes"][0]["comment"] == "Signed, Zebedee"
     assert data["ecrm_loyalty"]["account"]["birthday"] == "1990-05-17"
     assert data["ecrm_customers"]["profile"]["orders_count"] == 1
+    assert data["ecrm_customers"]["segment_history"][0]["from_segment"] == ""
     assert data["ecrm_recommendations"]["recommended_products"]
 
 
