@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 
 import ecrm_oscar.automation
+import ecrm_oscar.dashboard
 import ecrm_oscar.loyalty
 import ecrm_oscar.privacy
 import ecrm_oscar.recommendations
@@ -29,6 +30,7 @@ import ecrm_wagtail.loyalty_blocks
 APPS = {
     "automation": Path(ecrm_oscar.automation.__file__).parent,
     "blocks": Path(ecrm_wagtail.blocks.__file__).parent,
+    "dashboard": Path(ecrm_oscar.dashboard.__file__).parent,
     "helpcenter": Path(ecrm_wagtail.helpcenter.__file__).parent,
     "loyalty": Path(ecrm_oscar.loyalty.__file__).parent,
     "privacy": Path(ecrm_oscar.privacy.__file__).parent,
