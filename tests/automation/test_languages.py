@@ -90,3 +90,4 @@ def test_reminder_email_in_the_active_language(flows):
     assert "لغو اشتراک" in email.body and "Unsubscribe:" not in email.body
     html = email.alternatives[0][0]
     assert "بازگشت به سبد خرید" in html and "Back to your basket" not in html
+    assert '<div dir="rtl">' in html and 'class="footer" dir="rtl"' in html
