@@ -56,3 +56,14 @@ def test_your_data_page_in_thai_and_in_english(shopper_client):
     html = shopper_client.get(in_language("en-gb", "ecrm:privacy-account")).content.decode()
     assert "Your choices" in html and "<td>Marketing emails</td>" in html
     assert "انتخاب‌های شما" not in html
+
+
+def test_refusal_to_erase_a_staff_account_speaks_the_staff_members_language():
+    from ecrm_oscar.privacy.erasure import ErasureRefused, erase_customer
+
+    colleague = create_customer("colleague@example.com", is_staff=True)
+    with translation.override("fa"), pytest.raises(ErasureRefused) as refusal:
+        erase_customer(colleague)
+    assert str(refusal.value).startswith("حساب‌های کارمندان اینجا پاک نمی‌شوند")
+    with pytest.raises(ErasureRefused, match="Staff accounts are not erased here"):
+        erase_customer(colleague)
