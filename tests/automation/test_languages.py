@@ -91,3 +91,21 @@ def test_reminder_email_in_the_active_language(flows):
     html = email.alternatives[0][0]
     assert "بازگشت به سبد خرید" in html and "Back to your basket" not in html
     assert '<div dir="rtl">' in html and 'class="footer" dir="rtl"' in html
+
+
+def test_automation_dashboard_in_persian(flows, client):
+    """Staff reading Oscar's dashboard in Persian get the flows, a flow's page and the
+    message log in Persian; the message log's "To" is the recipient, not a date."""
+    user = consenting_customer()
+    open_basket(user, [create_product(title="Green vase", price="20.00")])
+    services.scan_abandoned_baskets()
+    client.force_login(create_customer("staff@example.com", is_staff=True))
+    html = client.get("/fa/dashboard/automation/").content.decode()
+    assert "جریان‌های خودکار" in html and "Automation flows" not in html
+    assert "سبد رهاشده" in html  # the flow's kind
+    flow = flows[FlowKind.ABANDONED_BASKET]
+    html = client.get(f"/fa/dashboard/automation/flows/{flow.pk}/").content.decode()
+    assert "گروه کنترل: " in html and "Hold-out group" not in html
+    html = client.get("/fa/dashboard/automation/messages/").content.decode()
+    assert "<th>گیرنده</th>" in html and "<th>To</th>" not in html
+    assert "<th>باز شده</th>" in html and "در صف" in html  # the column, a message's status
