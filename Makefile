@@ -99,7 +99,8 @@ format: $(STAMPS)/test
 # The apps that ship Persian and Thai catalogues (locale/{fa,th}, .po and compiled .mo).
 # ecrm_wagtail/loyalty_blocks.py is a module, not an app: its strings go into the loyalty
 # app's catalogue, so it is copied into that app while makemessages runs.
-LOCALE_APPS := ecrm_oscar/loyalty ecrm_oscar/recommendations ecrm_oscar/support \
+LOCALE_APPS := ecrm_oscar/automation ecrm_oscar/customers ecrm_oscar/dashboard \
+	ecrm_oscar/loyalty ecrm_oscar/privacy ecrm_oscar/recommendations ecrm_oscar/support \
 	ecrm_wagtail/blocks ecrm_wagtail/helpcenter
 LANGS       := fa th
 messages: $(STAMPS)/sandbox

@@ -17,7 +17,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+import ecrm_oscar.automation
+import ecrm_oscar.customers
+import ecrm_oscar.dashboard
 import ecrm_oscar.loyalty
+import ecrm_oscar.privacy
 import ecrm_oscar.recommendations
 import ecrm_oscar.support
 import ecrm_wagtail.blocks
@@ -25,9 +29,13 @@ import ecrm_wagtail.helpcenter
 import ecrm_wagtail.loyalty_blocks
 
 APPS = {
+    "automation": Path(ecrm_oscar.automation.__file__).parent,
     "blocks": Path(ecrm_wagtail.blocks.__file__).parent,
+    "customers": Path(ecrm_oscar.customers.__file__).parent,
+    "dashboard": Path(ecrm_oscar.dashboard.__file__).parent,
     "helpcenter": Path(ecrm_wagtail.helpcenter.__file__).parent,
     "loyalty": Path(ecrm_oscar.loyalty.__file__).parent,
+    "privacy": Path(ecrm_oscar.privacy.__file__).parent,
     "recommendations": Path(ecrm_oscar.recommendations.__file__).parent,
     "support": Path(ecrm_oscar.support.__file__).parent,
 }
@@ -40,7 +48,7 @@ LANGUAGES = ["fa", "th"]
 
 
 def read_po(path: Path) -> list[dict]:
-    """Entries of a .po file: msgid, msgid_plural, msgstr (list) and fuzzy (bool)."""
+    """Entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (list), fuzzy (bool)."""
     entries: list[dict] = []
     entry: dict = {}
     key = None
@@ -60,6 +68,11 @@ def read_po(path: Path) -> list[dict]:
             entry["fuzzy"] = "fuzzy" in line
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt "):
+            if "msgid" in entry:
+                close()
+            key = "msgctxt"
+            entry[key] = ast.literal_eval(line[8:])
         elif line.startswith("msgid_plural "):
             key = "msgid_plural"
             entry[key] = ast.literal_eval(line[13:])
@@ -96,13 +109,18 @@ def test_shipped_catalogue_is_complete_and_compiled(app, language):
         mo = gettext.GNUTranslations(handle)
     stale = []
     for entry in read_po(po):
+        context = entry.get("msgctxt")
         if "msgid_plural" in entry:
             # plural form 0 is chosen for n = 1, form 1 (Persian only) for n = 2
             for form, expected in enumerate(entry["msgstr"]):
-                if mo.ngettext(entry["msgid"], entry["msgid_plural"], form + 1) != expected:
+                args = (entry["msgid"], entry["msgid_plural"], form + 1)
+                found = mo.npgettext(context, *args) if context else mo.ngettext(*args)
+                if found != expected:
                     stale.append(entry["msgid"])
-        elif mo.gettext(entry["msgid"]) != entry["msgstr"][0]:
-            stale.append(entry["msgid"])
+        else:
+            found = mo.pgettext(context, entry["msgid"]) if context else mo.gettext(entry["msgid"])
+            if found != entry["msgstr"][0]:
+                stale.append(entry["msgid"])
     assert stale == [], f"{po.with_suffix('.mo')} is older than the .po: run compilemessages"
 
 
@@ -129,29 +147,42 @@ def test_read_po_sees_gaps(tmp_path):
         'msgid "No"\nmsgstr ""\n\n'
         '#, fuzzy\nmsgid "Send"\nmsgstr "ارسال"\n\n'
         'msgid "%(n)s day"\nmsgid_plural "%(n)s days"\nmsgstr[0] "x"\nmsgstr[1] ""\n\n'
-        'msgid ""\n"Long "\n"text"\nmsgstr ""\n"Long"\n"er"\n',
+        'msgid ""\n"Long "\n"text"\nmsgstr ""\n"Long"\n"er"\n\n'
+        '#: a.html:1\nmsgctxt "email"\nmsgid "Opened"\nmsgstr "باز شده"\n',
         encoding="utf-8",
     )
     assert _gaps(po) == ["No", "Send", "%(n)s day"]
-    assert read_po(po)[-1]["msgid"] == "Long text" and read_po(po)[-1]["msgstr"] == ["Longer"]
+    assert read_po(po)[-2]["msgid"] == "Long text" and read_po(po)[-2]["msgstr"] == ["Longer"]
+    assert read_po(po)[-1] == {"msgctxt": "email", "msgid": "Opened", "msgstr": ["باز شده"]}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_registration_consent_box_is_translated(language):
-    """The privacy app ships fa/th for the registration box (its other strings: not yet)."""
-    import ecrm_oscar.privacy
-
-    po = Path(ecrm_oscar.privacy.__file__).parent / "locale" / language / "LC_MESSAGES"
-    entries = read_po(po / "django.po")
-    assert {e["msgid"] for e in entries} >= {"Email me offers and news"}
-    assert _gaps(po / "django.po") == []
-    with (po / "django.mo").open("rb") as handle:
-        mo = gettext.GNUTranslations(handle)
-    assert [mo.gettext(e["msgid"]) for e in entries] == [e["msgstr"][0] for e in entries]
-
+    """The registration box (an include in Oscar's forms) renders in the active language."""
     from django.template.loader import render_to_string
     from django.utils import translation
 
+    po = APPS["privacy"] / "locale" / language / "LC_MESSAGES" / "django.po"
+    label = next(e for e in read_po(po) if e["msgid"] == "Email me offers and news")
     with translation.override(language):
         html = render_to_string("ecrm/privacy/registration_consent.html")
-    assert entries[0]["msgstr"][0] in html and "Email me offers" not in html
+    assert label["msgstr"][0] in html and "Email me offers" not in html
+
+
+def test_a_word_shared_by_two_apps_keeps_each_apps_meaning():
+    """Django merges every app's catalogue (the first installed app wins a msgid), so a
+    word two apps mean differently needs a context: an email's "Opened" is not a support
+    case's, and the RFM segment "New" must not rename the support status "New"."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from ecrm_oscar.automation.abstract_models import MessageStatus
+    from ecrm_oscar.support.abstract_models import CaseStatus
+
+    with translation.override("th"):
+        assert str(MessageStatus.OPENED.label) == "เปิดแล้ว"
+        assert gettext("Opened") == "เปิดเมื่อ"  # the support case's opening time
+        assert str(CaseStatus.NEW.label) == "ใหม่"
+    with translation.override("fa"):
+        assert str(MessageStatus.OPENED.label) == "باز شده"
+        assert gettext("What") == "شرح"  # the loyalty history's column, not "چه"

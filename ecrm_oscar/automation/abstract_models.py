@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FlowKind(models.TextChoices):
@@ -31,7 +32,7 @@ class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
-    OPENED = "opened", _("Opened")
+    OPENED = "opened", pgettext_lazy("email", "Opened")  # not a support case's "Opened"
     CLICKED = "clicked", _("Clicked")
     CONVERTED = "converted", _("Converted")
     FAILED = "failed", _("Failed")
@@ -205,7 +206,9 @@ class AbstractSurveyResponse(models.Model):
     message = models.OneToOneField(
         "ecrm_automation.Message", on_delete=models.CASCADE, related_name="survey_response"
     )
-    score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(10)])
+    score = models.PositiveSmallIntegerField(
+        pgettext_lazy("survey", "score"), validators=[MaxValueValidator(10)]
+    )
     comment = models.TextField(_("comment"), blank=True, default="")
     created_at = models.DateTimeField(_("answered"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

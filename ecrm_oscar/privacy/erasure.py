@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ecrm_oscar.privacy import accounts, registry
 from ecrm_oscar.privacy.models import ErasureLog
@@ -48,7 +49,10 @@ def export_customer(user: Any) -> dict[str, Any]:
 def erase_customer(user: Any, performed_by: Any = None, source: str = "dashboard") -> ErasureLog:
     """Erase ``user`` everywhere and log it; raises :class:`ErasureRefused` for staff."""
     if user.is_staff or user.is_superuser:
-        raise ErasureRefused("Staff accounts are not erased here: remove their staff status first.")
+        # shown to the staff member in the dashboard, in their language
+        raise ErasureRefused(
+            _("Staff accounts are not erased here: remove their staff status first.")
+        )
     subject = subject_ref(user.pk)
     with transaction.atomic():
         counts = registry.erase_user(user)

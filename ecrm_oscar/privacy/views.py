@@ -20,14 +20,21 @@ from ecrm_oscar.privacy.services import consent_history, current_consents
 def my_data(request: HttpRequest) -> HttpResponse:
     """What the shop keeps about the shopper, their consents, and the download button."""
     answers = current_consents(request.user)
+    purposes = all_purposes()
+    labels = {purpose.key: purpose.label for purpose in purposes}
+    history = consent_history(request.user)
+    for record in history:
+        # the purpose's (translated) label, not its key; a purpose no longer registered
+        # keeps its key
+        record.purpose_label = labels.get(record.purpose, record.purpose)
     return render(
         request,
         "ecrm/privacy/account.html",
         {
             "page_title": _("Your data"),
             "active_tab": "privacy",
-            "purposes": [(p, answers.get(p.key)) for p in all_purposes()],
-            "history": consent_history(request.user),
+            "purposes": [(p, answers.get(p.key)) for p in purposes],
+            "history": history,
         },
     )
 
