@@ -137,7 +137,8 @@ def test_a_failing_mail_server_marks_the_message_failed_not_resent(flows):
     services.scan_abandoned_baskets()
     message = Message.objects.get()
     with mock.patch(
-        "django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=OSError("SMTP down"),
     ):
         assert services.send_message(message.pk) == MessageStatus.FAILED
     message.refresh_from_db()
