@@ -28,8 +28,19 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import connections, router, transaction
-from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -70,10 +81,22 @@ def recipient_key(user_id: int | None, email: str) -> str:
     return f"u{user_id}" if user_id else f"e{normalise_email(email)}"
 
 
+_HOLDOUT_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids
+_HOLDOUT_FLOW_FACTOR = 40503
+_HOLDOUT_MODULUS = 2**32
+
+
 def in_holdout(flow: Flow, user_id: int | None, email: str) -> bool:
-    """A stable, pseudo-random ``holdout_percent`` share of shoppers per flow."""
+    """A stable, pseudo-random ``holdout_percent`` share of shoppers per flow.
+
+    Account holders by a multiplicative hash of their id (the scans compute the same in
+    SQL, see :func:`_holdout_sql`), guests by a hash of their address.
+    """
     if not flow.holdout_percent:
         return False
+    if user_id:
+        mixed = user_id * _HOLDOUT_MULTIPLIER + flow.pk * _HOLDOUT_FLOW_FACTOR
+        return (mixed % _HOLDOUT_MODULUS) % 100 < flow.holdout_percent
     digest = hashlib.sha256(f"{flow.pk}:{recipient_key(user_id, email)}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100 < flow.holdout_percent
 
@@ -208,30 +231,94 @@ def _batches(queryset, size: int):
             return
 
 
-def scan_abandoned_baskets(now: datetime | None = None) -> int:
-    """Open baskets of known shoppers with lines, untouched for each step's delay.
+def _holdout_sql(flow: Flow, user_column: str) -> str:
+    """SQL of :func:`in_holdout` for a recipient known by account (same arithmetic;
+    ``%%`` because the statement has parameters)."""
+    if not flow.holdout_percent:
+        return "(1 = 0)"
+    return (
+        f"((({user_column} * {_HOLDOUT_MULTIPLIER} + {int(flow.pk)} * {_HOLDOUT_FLOW_FACTOR})"
+        f" %% {_HOLDOUT_MODULUS}) %% 100 < {int(flow.holdout_percent)})"
+    )
 
-    Per step and batch: one query for the baskets (last line activity, no message of this
-    step yet, the previous step's message present), one for consent, one INSERT.
+
+def _insert_basket_messages(flow: Flow, step: FlowStep, baskets, now: datetime) -> int:
+    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` creating the messages of the
+    baskets in ``baskets`` (a queryset of open, consenting owners' baskets): key, trigger,
+    hold-out and context are computed by the database, nothing row by row in Python."""
+    connection = connections[router.db_for_write(Message)]
+    ops = connection.ops
+    rows = baskets.values(bid=F("pk"), uid=F("owner_id"), addr=F("owner__email"))
+    select_sql, select_params = rows.query.sql_with_params()
+    text = "TEXT" if connection.vendor == "sqlite" else "varchar"
+    context = "'{\"basket_id\": ' || CAST(s.bid AS " + text + ") || '}'"
+    if connection.vendor == "postgresql":
+        context = f"CAST({context} AS jsonb)"
+    holdout = _holdout_sql(flow, "s.uid")
+    table = ops.quote_name(Message._meta.db_table)
+    columns = ", ".join(ops.quote_name(column) for column in _INSERT_COLUMNS)
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT "
+        f"%s || CAST(s.uid AS {text}) || ':basket:' || CAST(s.bid AS {text}), %s, %s, s.uid, "
+        f"LOWER(TRIM(s.addr)), 'basket:' || CAST(s.bid AS {text}), "
+        f"CASE WHEN {holdout} THEN %s ELSE %s END, {holdout}, {context}, "
+        f"'', '', '', '', %s, %s FROM ({select_sql}) AS s WHERE 1 = 1 "
+        f"ON CONFLICT ({ops.quote_name('key')}) DO NOTHING"
+    )
+    stamp = ops.adapt_datetimefield_value(now)
+    # The select's parameters sit between the CASE's and the timestamps.
+    params = (f"{step.pk}:u", flow.pk, step.pk, MessageStatus.HELD_OUT.value,
+              MessageStatus.QUEUED.value, stamp, stamp, *select_params)  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def scan_abandoned_baskets(now: datetime | None = None) -> int:
+    """Open baskets of known, consenting shoppers with lines, untouched for each step's
+    delay; returns how many messages were created.
+
+    Per step and batch, two queries: the batch's basket ids (last line activity, no
+    message of this step yet, the previous step's message present, consent: the owner's
+    newest answer), then one ``INSERT … SELECT`` of their messages.
     """
     flow = active_flow(FlowKind.ABANDONED_BASKET)
     if flow is None:
         return 0
+    from ecrm_oscar.privacy.models import ConsentRecord
+
     now = now or timezone.now()
     Basket = get_model("basket", "Basket")
     Line = get_model("basket", "Line")
     size = conf.get("ECRM_AUTOMATION_SCAN_BATCH_SIZE")
     oldest = now - timedelta(days=conf.get("ECRM_AUTOMATION_BASKET_MAX_AGE_DAYS"))
     steps = list(flow.steps.order_by("position"))
-    offered = 0
+    newest_answer = (
+        ConsentRecord.objects.filter(user_id=OuterRef("owner_id"), purpose=PURPOSE)
+        .order_by("-created_at", "-pk")
+        .values("granted")[:1]
+    )
+    consented = Coalesce(
+        Subquery(newest_answer, output_field=BooleanField()),
+        Value(get_purpose(PURPOSE).default),
+    )
+    guest_answer = (
+        ConsentRecord.objects.filter(email=OuterRef("ecrm_guest_email__email"), purpose=PURPOSE)
+        .order_by("-created_at", "-pk")
+        .values("granted")[:1]
+    )
+    guest_consented = Coalesce(
+        Subquery(guest_answer, output_field=BooleanField()),
+        Value(get_purpose(PURPOSE).default),
+    )
+    created = 0
     for index, step in enumerate(steps):
         cutoff = now - timedelta(hours=step.delay_hours)
         # No GROUP BY: correlated EXISTS per basket, so each keyset batch walks the basket
         # primary key only as far as it needs to (constant work per batch).
         lines = Line.objects.filter(basket_id=OuterRef("pk"))
-        baskets = (
-            Basket.objects.filter(status=Basket.OPEN, owner__isnull=False, owner__is_active=True)
-            .exclude(owner__email="")
+        idle = (
+            Basket.objects.filter(status=Basket.OPEN)
             .annotate(trig=Concat(Value("basket:"), Cast("pk", CharField())))
             .filter(Exists(lines.filter(date_updated__gte=oldest)))
             .filter(~Exists(lines.filter(date_updated__gt=cutoff)))
@@ -239,20 +326,53 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
         )
         if index:
             previous = Message.objects.filter(step=steps[index - 1], trigger=OuterRef("trig"))
-            baskets = baskets.filter(Exists(previous.exclude(status=MessageStatus.CANCELLED)))
-        rows = baskets.values_list("pk", "owner_id", "owner__email")
-        for batch in _batches(rows, size):
-            allowed = consented_user_ids(PURPOSE, [owner for _pk, owner, _email in batch])
-            offered += create_messages(
+            idle = idle.filter(Exists(previous.exclude(status=MessageStatus.CANCELLED)))
+        baskets = (
+            idle.filter(owner__isnull=False, owner__is_active=True)
+            .exclude(owner__email="")
+            .alias(consented=consented)
+            .filter(consented=True)
+        )
+        for batch in _batches(baskets.values_list("pk"), size):
+            chunk = baskets.filter(pk__gte=batch[0][0], pk__lte=batch[-1][0])
+            created += _insert_basket_messages(flow, step, chunk, now)
+        # Guests who gave their address (and their consent) at the checkout gateway.
+        guests = (
+            idle.filter(owner__isnull=True, ecrm_guest_email__isnull=False)
+            .alias(consented=guest_consented)
+            .filter(consented=True)
+            .values_list("pk", "ecrm_guest_email__email")
+        )
+        for batch in _batches(guests, size):
+            created += create_messages(
                 flow,
                 step,
-                (
-                    Candidate(owner, email, f"basket:{pk}", now, {"basket_id": pk})
-                    for pk, owner, email in batch
-                    if owner in allowed
-                ),
+                [
+                    Candidate(None, email, f"basket:{pk}", now, {"basket_id": pk})
+                    for pk, email in batch
+                ],
             )
-    return offered
+    return created
+
+
+def link_guest_basket(basket: Any, email: str, *, consent: bool = False) -> bool:
+    """Remember the address a guest gave at the checkout gateway for their basket (so an
+    abandoned basket can be reminded), and record their marketing consent ("checkout")
+    when they gave it. Returns whether the basket was linked; bad input changes nothing."""
+    from ecrm_oscar.automation.models import GuestBasket
+    from ecrm_oscar.privacy.services import record_consent
+
+    address = normalise_email(email)
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    if consent:
+        record_consent(PURPOSE, True, source="checkout", email=address)
+    if basket is None or not getattr(basket, "pk", None) or basket.owner_id:
+        return False
+    GuestBasket.objects.update_or_create(basket_id=basket.pk, defaults={"email": address})
+    return True
 
 
 def scan_browse_abandonment(now: datetime | None = None) -> int:
