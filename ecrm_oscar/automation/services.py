@@ -912,8 +912,9 @@ def send_message(message_id: int, now: datetime | None = None) -> str:
     return send_batch([message_id], now)[message_id]
 
 
-def due_message_ids(now: datetime | None = None, limit: int = 5000) -> list[int]:
-    """Queued messages whose time has come, of flows that are on and unpaused."""
+def due_message_ids(now: datetime | None = None, limit: int = 5000, after: int = 0) -> list[int]:
+    """Queued messages whose time has come, of flows that are on and unpaused, in id
+    order from ``after`` (keyset pages of ``limit``)."""
     now = now or timezone.now()
     return list(
         Message.objects.filter(
@@ -921,8 +922,9 @@ def due_message_ids(now: datetime | None = None, limit: int = 5000) -> list[int]
             scheduled_at__lte=now,
             flow__enabled=True,
             flow__paused_at__isnull=True,
+            pk__gt=after,
         )
-        .order_by("scheduled_at", "pk")
+        .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
 

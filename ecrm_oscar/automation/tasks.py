@@ -5,6 +5,8 @@ ones are listed in ``schedule.BEAT_SCHEDULE``."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from ecrm_oscar import conf
 from ecrm_oscar.automation import services
 from ecrm_oscar.core.tasks import ecrm_task, enqueue
@@ -28,16 +30,21 @@ def send_batch(message_ids: list[int]) -> dict[str, int]:
 
 @ecrm_task("ecrm.automation.send_due")
 def send_due() -> int:
-    """Enqueue every due message in batches of ``ECRM_AUTOMATION_SEND_BATCH_SIZE``; mark
-    messages stuck mid-send as failed."""
+    """Enqueue every due message (read in keyset pages) in batches of
+    ``ECRM_AUTOMATION_SEND_BATCH_SIZE``; mark messages stuck mid-send as failed."""
     if not services.automation_enabled():
         return 0
     services.release_stale()
-    ids = services.due_message_ids()
     size = max(1, conf.get("ECRM_AUTOMATION_SEND_BATCH_SIZE"))
-    for start in range(0, len(ids), size):
-        enqueue(send_batch, ids[start : start + size])
-    return len(ids)
+    enqueued = 0
+    now = timezone.now()
+    ids = services.due_message_ids(now)
+    while ids:
+        for start in range(0, len(ids), size):
+            enqueue(send_batch, ids[start : start + size])
+        enqueued += len(ids)
+        ids = services.due_message_ids(now, after=ids[-1])
+    return enqueued
 
 
 def _scan_then_send(offered: int) -> int:

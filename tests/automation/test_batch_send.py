@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from datetime import timedelta
@@ -57,13 +58,17 @@ def test_a_redelivered_batch_sends_nothing_twice(flows):
     )
 
 
-def test_send_due_enqueues_batches_of_the_configured_size(flows, settings):
+def test_send_due_enqueues_every_due_message_in_batches_of_the_configured_size(flows, settings):
     settings.ECRM_AUTOMATION_SEND_BATCH_SIZE = 2
     ids = queued_baskets(5)
     enqueued = []
-    with mock.patch.object(tasks, "enqueue", lambda task, *args: enqueued.append(args)):
+    pages = functools.partial(services.due_message_ids, limit=3)  # keyset pages of 3
+    with (
+        mock.patch.object(tasks, "enqueue", lambda task, *args: enqueued.append(args)),
+        mock.patch.object(services, "due_message_ids", pages),
+    ):
         assert tasks.send_due.apply().get() == 5
-    assert [len(batch) for (batch,) in enqueued] == [2, 2, 1]
+    assert [len(batch) for (batch,) in enqueued] == [2, 1, 2]
     assert sorted(pk for (batch,) in enqueued for pk in batch) == sorted(ids)
     for (batch,) in enqueued:
         tasks.send_batch.apply(args=[batch]).get()
