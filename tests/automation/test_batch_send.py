@@ -144,12 +144,14 @@ def test_a_mail_server_failing_for_one_email_fails_only_that_one(flows):
     assert services.send_batch(ids) == dict.fromkeys(ids, "not queued")
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: two sessions sending concurrently",
+)  # decided before the database is set up: a transactional test flushes it afterwards
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_both_email_one_shopper_within_the_cap(settings):
     """Two threads (two database sessions) send different flows' messages to one shopper
     at the same moment: the recipient lock lets exactly one through (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two sessions sending concurrently")
     from ecrm_oscar.automation.defaults import ensure_defaults
 
     ensure_defaults()
