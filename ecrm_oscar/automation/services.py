@@ -326,22 +326,27 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
         if index:
             previous = Message.objects.filter(step=steps[index - 1], trigger=OuterRef("trig"))
             idle = idle.filter(Exists(previous.exclude(status=MessageStatus.CANCELLED)))
-        # Looked up by the unique key (what the INSERT would write): an index probe the
-        # planner picks even when the message table's statistics say it is empty.
-        owner_key = Concat(
-            Value(f"{step.pk}:u"),
-            Cast("owner_id", CharField()),
-            Value(":basket:"),
-            Cast("pk", CharField()),
-            output_field=CharField(),
-        )
         baskets = (
             idle.filter(owner__isnull=False, owner__is_active=True)
             .exclude(owner__email="")
-            .alias(consented=consented, message_key=owner_key)
-            .filter(~Exists(Message.objects.filter(key=OuterRef("message_key"))))
+            .alias(consented=consented)
             .filter(consented=True)
         )
+        if connections[router.db_for_read(Message)].vendor == "postgresql":
+            # By the unique key (what the INSERT would write): an index probe PostgreSQL's
+            # planner picks even when the message table's statistics say it is empty.
+            owner_key = Concat(
+                Value(f"{step.pk}:u"),
+                Cast("owner_id", CharField()),
+                Value(":basket:"),
+                Cast("pk", CharField()),
+                output_field=CharField(),
+            )
+            existing = Message.objects.filter(key=OuterRef("message_key"))
+            baskets = baskets.alias(message_key=owner_key).filter(~Exists(existing))
+        else:  # SQLite probes the (step, trigger) index, the cheaper expression
+            existing = Message.objects.filter(step=step, trigger=OuterRef("trig"))
+            baskets = baskets.filter(~Exists(existing))
         for batch in _batches(baskets.values_list("pk"), size):
             chunk = baskets.filter(pk__gte=batch[0][0], pk__lte=batch[-1][0])
             created += _insert_basket_messages(flow, step, chunk, now)
