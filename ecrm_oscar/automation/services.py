@@ -35,6 +35,7 @@ from django.db.models import (
     Exists,
     F,
     Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -278,9 +279,11 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
     """Open baskets of known, consenting shoppers with lines, untouched for each step's
     delay; returns how many messages were created.
 
-    Per step and batch, two queries: the batch's basket ids (last line activity, no
-    message of this step yet, the previous step's message present, consent: the owner's
-    newest answer), then one ``INSERT … SELECT`` of their messages.
+    Per step and batch one ``INSERT … SELECT`` of the messages of the batch's baskets
+    that qualify (last line activity, no message of this step yet, the previous step's
+    message present, consent: the owner's newest answer). On PostgreSQL a batch is a
+    range of ``ECRM_AUTOMATION_SCAN_BATCH_SIZE`` basket ids (plus one query for the
+    ids' range); on SQLite the next that many candidates (plus one query finding them).
     """
     flow = active_flow(FlowKind.ABANDONED_BASKET)
     if flow is None:
@@ -312,6 +315,8 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
         Value(get_purpose(PURPOSE).default),
     )
     created = 0
+    bounds = None
+    postgres = connections[router.db_for_write(Message)].vendor == "postgresql"
     for index, step in enumerate(steps):
         cutoff = now - timedelta(hours=step.delay_hours)
         # No GROUP BY: correlated EXISTS per basket, so each keyset batch walks the basket
@@ -332,7 +337,7 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
             .alias(consented=consented)
             .filter(consented=True)
         )
-        if connections[router.db_for_read(Message)].vendor == "postgresql":
+        if postgres:
             # By the unique key (what the INSERT would write): an index probe PostgreSQL's
             # planner picks even when the message table's statistics say it is empty.
             owner_key = Concat(
@@ -347,9 +352,24 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
         else:  # SQLite probes the (step, trigger) index, the cheaper expression
             existing = Message.objects.filter(step=step, trigger=OuterRef("trig"))
             baskets = baskets.filter(~Exists(existing))
-        for batch in _batches(baskets.values_list("pk"), size):
-            chunk = baskets.filter(pk__gte=batch[0][0], pk__lte=batch[-1][0])
-            created += _insert_basket_messages(flow, step, chunk, now)
+        if postgres:
+            # Batches are ranges of basket ids: one INSERT … SELECT each, its conditions
+            # evaluated for that range only (a keyset "next 2,000 candidates" query made
+            # PostgreSQL evaluate them far beyond the batch: 47 s instead of 8 s for
+            # 100,000 baskets).
+            if bounds is None:
+                bounds = Basket.objects.filter(status=Basket.OPEN).aggregate(
+                    low=Min("pk"), high=Max("pk")
+                )
+            if bounds["low"] is not None:
+                for start in range(bounds["low"], bounds["high"] + 1, size):
+                    chunk = baskets.filter(pk__gte=start, pk__lt=start + size)
+                    created += _insert_basket_messages(flow, step, chunk, now)
+        else:
+            # SQLite walks the next batch of candidates (keyset), then inserts that range.
+            for batch in _batches(baskets.values_list("pk"), size):
+                chunk = baskets.filter(pk__gte=batch[0][0], pk__lte=batch[-1][0])
+                created += _insert_basket_messages(flow, step, chunk, now)
         # Guests who gave their address (and their consent) at the checkout gateway.
         guests = (
             idle.filter(owner__isnull=True, ecrm_guest_email__isnull=False)
