@@ -81,12 +81,14 @@ test-postgres: $(STAMPS)/test
 
 bench: $(STAMPS)/test
 	ECRM_BENCH_POSTGRES_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/benchmarks -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS)
-	@# The loyalty and help center benchmarks measure PostgreSQL: run them there when it answers.
+	@# The loyalty, help center and automation benchmarks measure PostgreSQL (automation also
+	@# sends through a Celery worker on the Redis broker): run them there when it answers.
 	@if $(PY) tests/services.py "$(TEST_DATABASE_URL)" "$(TEST_BROKER_URL)"; then \
-	  DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/benchmarks/bench_loyalty.py \
-	    tests/benchmarks/bench_helpcenter.py \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" ECRM_TEST_BROKER_URL="$(TEST_BROKER_URL)" \
+	    $(PY) -m pytest tests/benchmarks/bench_loyalty.py \
+	    tests/benchmarks/bench_helpcenter.py tests/benchmarks/bench_automation.py \
 	    -o python_files="bench_*.py" -s -p no:cacheprovider $(PYTEST_ARGS); \
-	else echo "bench_loyalty.py and bench_helpcenter.py skipped on PostgreSQL: not reachable"; fi
+	else echo "bench_loyalty.py, bench_helpcenter.py and bench_automation.py skipped on PostgreSQL: not reachable"; fi
 
 lint: $(STAMPS)/test
 	$(PY) -m ruff check .

@@ -170,6 +170,9 @@ DEFAULTS: dict[str, Any] = {
     # Messages claimed for sending but not finished after this many minutes (a worker
     # died mid-send) are marked failed, never sent again.
     "ECRM_AUTOMATION_STALE_SENDING_MINUTES": 60,
+    # Messages per send task: a batch is claimed, checked and marked with a constant
+    # number of queries and sent through one connection to the mail server.
+    "ECRM_AUTOMATION_SEND_BATCH_SIZE": 100,
 }
 
 

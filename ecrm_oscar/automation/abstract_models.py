@@ -229,3 +229,25 @@ class AbstractSurveyResponse(models.Model):
         if self.score >= 9:
             return "promoter"
         return "passive" if self.score >= 7 else "detractor"
+
+
+class AbstractGuestBasket(models.Model):
+    """The email address an anonymous shopper gave at Oscar's checkout gateway, linked to
+    their basket: a "known shopper" whose abandoned basket may be reminded (when they
+    agreed to marketing email there)."""
+
+    basket = models.OneToOneField(
+        "basket.Basket", on_delete=models.CASCADE, related_name="ecrm_guest_email"
+    )
+    email = models.EmailField(_("email address"), max_length=254, db_index=True)
+    created_at = models.DateTimeField(_("given at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        app_label = "ecrm_automation"
+        verbose_name = _("guest basket email")
+        verbose_name_plural = _("guest basket emails")
+
+    def __str__(self) -> str:
+        return f"{self.basket_id} → {self.email}"

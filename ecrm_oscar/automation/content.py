@@ -9,6 +9,7 @@ through the pixel, and the unsubscribe/preference links need no login.
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -106,7 +107,7 @@ def _product_item(message: Message, product: Any, quantity: int = 1, price: Any 
 
 
 def _basket_items(message: Message) -> list[dict[str, Any]]:
-    lines = getattr(message, "basket_lines", None)  # fetched by services.still_relevant
+    lines = getattr(message, "basket_lines", None)  # fetched by services.send_batch
     if lines is not None:
         return [
             _product_item(message, line.product, line.quantity, line.price_incl_tax)
@@ -274,26 +275,43 @@ def build_context(message: Message, address: str) -> dict[str, Any]:
     return context
 
 
-def render(message: Message, address: str) -> Rendered:
-    """Render the step's template completely, or raise TemplateFailure (nothing is sent)."""
+def _check_complete(code: str, messages: dict[str, str]) -> None:
     from ecrm_oscar.automation.services import TemplateFailure
 
-    CommunicationEventType = get_model("communication", "CommunicationEventType")
-    code = message.step.code
-    try:
-        context = build_context(message, address)
-        event_type = CommunicationEventType.objects.filter(code=code).first()
-        if event_type is None:
-            event_type = CommunicationEventType(code=code)
-        messages = event_type.get_messages(context)
-    except Exception as exc:  # a template error, a missing template, a broken tag
-        raise TemplateFailure(
-            f"The email template {code} could not be rendered: {type(exc).__name__}: {exc}"
-        ) from exc
     if not messages.get("subject", "").strip() or not (
         messages.get("body", "").strip() or messages.get("html", "").strip()
     ):
         raise TemplateFailure(f"The email template {code} renders an empty subject or body.")
+
+
+def render(message: Message, address: str, event_types: dict[str, Any] | None = None) -> Rendered:
+    """Render the step's template completely, or raise TemplateFailure (nothing is sent).
+
+    ``event_types`` caches the Oscar templates by code across a batch (one query per
+    code). A discount code is issued in a savepoint, so a failed render leaves no voucher.
+    """
+    from ecrm_oscar.automation.services import TemplateFailure
+
+    CommunicationEventType = get_model("communication", "CommunicationEventType")
+    code = message.step.code
+    event_types = {} if event_types is None else event_types
+    flow = message.flow
+    writes = bool(flow.incentive and flow.incentive_value > 0 and message.step.with_incentive)
+    try:
+        with transaction.atomic() if writes else nullcontext():
+            context = build_context(message, address)
+            if code not in event_types:
+                event_types[code] = CommunicationEventType.objects.filter(
+                    code=code
+                ).first() or CommunicationEventType(code=code)
+            messages = event_types[code].get_messages(context)
+            _check_complete(code, messages)
+    except TemplateFailure:
+        raise
+    except Exception as exc:  # a template error, a missing template, a broken tag
+        raise TemplateFailure(
+            f"The email template {code} could not be rendered: {type(exc).__name__}: {exc}"
+        ) from exc
     unsubscribe = context["unsubscribe_url"]
     headers = {
         "List-Unsubscribe": f"<{unsubscribe}>",

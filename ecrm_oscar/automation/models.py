@@ -3,6 +3,7 @@
 from ecrm_oscar.automation.abstract_models import (
     AbstractFlow,
     AbstractFlowStep,
+    AbstractGuestBasket,
     AbstractMessage,
     AbstractSurveyResponse,
 )
@@ -21,4 +22,8 @@ class Message(AbstractMessage):
 
 
 class SurveyResponse(AbstractSurveyResponse):
+    pass
+
+
+class GuestBasket(AbstractGuestBasket):
     pass

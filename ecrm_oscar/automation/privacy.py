@@ -1,9 +1,10 @@
 """This app's part in a person's export and erasure (docs/privacy.md).
 
 Messages name the shopper by account and by email address; survey responses belong to a
-message and may hold a comment. Erasure anonymises the messages (no user, no address, a
-key without either; the counts behind the flow results stay) and deletes the responses'
-comments with the responses. Running it twice finds nothing the second time.
+message and may hold a comment; guest baskets hold the address given at the checkout
+gateway. Erasure anonymises the messages (no user, no address, a key without either; the
+counts behind the flow results stay), deletes the responses' comments with the responses
+and the address's guest-basket links. Running it twice finds nothing the second time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 
-from ecrm_oscar.automation.models import Message, SurveyResponse
+from ecrm_oscar.automation.models import GuestBasket, Message, SurveyResponse
 from ecrm_oscar.privacy.services import normalise_email
 
 
@@ -36,7 +37,13 @@ def export_user(user: Any) -> dict[str, Any]:
     responses = SurveyResponse.objects.filter(
         message__in=Message.objects.filter(_person(user))
     ).select_related("message")
+    email = normalise_email(getattr(user, "email", ""))
+    guest_baskets = GuestBasket.objects.filter(email=email) if email else GuestBasket.objects.none()
     return {
+        "guest_baskets": [
+            {"basket": link.basket_id, "email": link.email, "given_at": _iso(link.created_at)}
+            for link in guest_baskets.order_by("pk")
+        ],
         "messages": [
             {
                 "flow": message.flow.kind,
@@ -67,6 +74,8 @@ def export_user(user: Any) -> dict[str, Any]:
 def erase_user(user: Any) -> dict[str, int]:
     mine = Message.objects.filter(_person(user))
     responses, _by_model = SurveyResponse.objects.filter(message__in=mine).delete()
+    email = normalise_email(getattr(user, "email", ""))
+    links = GuestBasket.objects.filter(email=email).delete()[0] if email else 0
     erased = mine.update(
         user=None,
         email="",
@@ -76,4 +85,4 @@ def erase_user(user: Any) -> dict[str, int]:
         subject="",
         voucher_code="",
     )
-    return {"Message": erased, "SurveyResponse": responses}
+    return {"Message": erased, "SurveyResponse": responses, "GuestBasket": links}

@@ -5,26 +5,46 @@ ones are listed in ``schedule.BEAT_SCHEDULE``."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from ecrm_oscar import conf
 from ecrm_oscar.automation import services
 from ecrm_oscar.core.tasks import ecrm_task, enqueue
 
 
 @ecrm_task("ecrm.automation.send")
 def send(message_id: int) -> str:
-    """Send one message (at most once; see services.send_message)."""
+    """Send one message (at most once; see services.send_batch)."""
     return services.send_message(message_id)
+
+
+@ecrm_task("ecrm.automation.send_batch")
+def send_batch(message_ids: list[int]) -> dict[str, int]:
+    """Send a batch of messages (at most once each; see services.send_batch); returns
+    how many ended how."""
+    counts: dict[str, int] = {}
+    for outcome in services.send_batch(message_ids).values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
 
 
 @ecrm_task("ecrm.automation.send_due")
 def send_due() -> int:
-    """Enqueue every due message; mark messages stuck mid-send as failed."""
+    """Enqueue every due message (read in keyset pages) in batches of
+    ``ECRM_AUTOMATION_SEND_BATCH_SIZE``; mark messages stuck mid-send as failed."""
     if not services.automation_enabled():
         return 0
     services.release_stale()
-    ids = services.due_message_ids()
-    for message_id in ids:
-        enqueue(send, message_id)
-    return len(ids)
+    size = max(1, conf.get("ECRM_AUTOMATION_SEND_BATCH_SIZE"))
+    enqueued = 0
+    now = timezone.now()
+    ids = services.due_message_ids(now)
+    while ids:
+        for start in range(0, len(ids), size):
+            enqueue(send_batch, ids[start : start + size])
+        enqueued += len(ids)
+        ids = services.due_message_ids(now, after=ids[-1])
+    return enqueued
 
 
 def _scan_then_send(offered: int) -> int:

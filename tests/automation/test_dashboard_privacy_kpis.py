@@ -130,24 +130,31 @@ def test_privacy_export_and_erase(flows, django_capture_on_commit_callbacks):
     guest_only = Message.objects.create(
         key="by-email", flow=flows[FlowKind.WELCOME], email=ann.email, trigger="registered"
     )
+    from ecrm_oscar.automation.models import GuestBasket
+
+    Basket = get_model("basket", "Basket")
+    GuestBasket.objects.create(basket=Basket.objects.create(), email=ann.email)
     other = consenting_customer()
     open_basket(other)
     services.scan_abandoned_baskets()
 
     exported = privacy.export_user(ann)
     assert len(exported["messages"]) == 3
+    assert [link["email"] for link in exported["guest_baskets"]] == [ann.email]
     assert exported["survey_responses"][0]["comment"] == "Nice, from Ann"
     import json
 
     json.dumps(exported)  # JSON-ready
 
-    assert privacy.erase_user(ann) == {"Message": 3, "SurveyResponse": 1}
+    assert privacy.erase_user(ann) == {"Message": 3, "SurveyResponse": 1, "GuestBasket": 1}
+    assert not GuestBasket.objects.exists()
     assert not Message.objects.filter(user=ann).exists()
     assert not Message.objects.filter(email=ann.email).exists()
     assert not SurveyResponse.objects.exists()
     guest_only.refresh_from_db()
     assert guest_only.key == f"erased:{guest_only.pk}"
-    assert privacy.erase_user(ann) == {"Message": 0, "SurveyResponse": 0}  # twice: harmless
+    twice = privacy.erase_user(ann)
+    assert twice == {"Message": 0, "SurveyResponse": 0, "GuestBasket": 0}  # harmless
     assert Message.objects.filter(user=other).count() == 1
     assert Message.objects.filter(status=MessageStatus.SENT).count() == 1  # stats stay
     del mail.outbox[:]

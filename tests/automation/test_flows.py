@@ -137,7 +137,8 @@ def test_a_failing_mail_server_marks_the_message_failed_not_resent(flows):
     services.scan_abandoned_baskets()
     message = Message.objects.get()
     with mock.patch(
-        "django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=OSError("SMTP down"),
     ):
         assert services.send_message(message.pk) == MessageStatus.FAILED
     message.refresh_from_db()
@@ -409,10 +410,14 @@ def test_abandoned_basket_scan_queries_are_constant_per_batch(
     with CaptureQueriesContext(connection) as large:
         services.scan_abandoned_baskets()
     assert Message.objects.count() == 20
-    # 10 baskets: 2 batches, 20 baskets: 4 batches; each batch costs the same 3 queries
-    # (baskets, consent, insert) whatever its size
-    per_batch = (len(large) - len(small)) / 2
-    assert per_batch == 3
+    # 10 baskets: 2 batches, 20 baskets: 4 batches; each batch costs the same queries
+    # whatever its size. PostgreSQL: ranges of 5 basket ids for each of the flow's 2
+    # steps, one INSERT … SELECT each; SQLite: the first step's candidates, two queries
+    # (find the batch, INSERT … SELECT).
+    if connection.vendor == "postgresql":
+        assert (len(large) - len(small)) / (2 * 2) == 1
+    else:
+        assert (len(large) - len(small)) / 2 == 2
 
 
 def test_the_owners_automation_switch_stops_scans_and_sends(flows):

@@ -83,11 +83,13 @@ def person(help_tree, django_capture_on_commit_callbacks):  # noqa: F811
 
 
 def _automation_data(user, order):
-    """A sent survey email with the person's answer, and a welcome email (automation)."""
+    """A sent survey email with the person's answer, a welcome email and a basket they
+    left as a guest at the checkout gateway (automation)."""
     from ecrm_oscar.automation.defaults import ensure_defaults
-    from ecrm_oscar.automation.models import Flow, Message, SurveyResponse
+    from ecrm_oscar.automation.models import Flow, GuestBasket, Message, SurveyResponse
 
     ensure_defaults()
+    GuestBasket.objects.create(basket=get_model("basket", "Basket").objects.create(), email=EMAIL)
     survey = Flow.objects.get(kind="post_purchase_survey")
     welcome = Flow.objects.get(kind="welcome")
     sent = Message.objects.create(
@@ -134,6 +136,7 @@ def test_every_app_has_something_of_the_person_before(person):
         "ecrm_customers.SegmentChange",
         "ecrm_automation.Message",
         "ecrm_automation.SurveyResponse",
+        "ecrm_automation.GuestBasket",
     ):
         assert any(found.startswith(label) for found in before), (label, before)
 
