@@ -138,15 +138,23 @@ class AbstractMessage(models.Model):
     is retried.
     """
 
-    key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    # Unique by a constraint (Meta), not ``unique=True``: on PostgreSQL that would add a
+    # second, pattern-ops index every insert maintains. The foreign keys' own indexes are
+    # left out too: the composite indexes below start with each of them. A scan inserts
+    # up to one row per open basket, so every index counts.
+    key = models.CharField(_("idempotency key"), max_length=255)
     flow = models.ForeignKey(
-        "ecrm_automation.Flow", on_delete=models.CASCADE, related_name="messages"
+        "ecrm_automation.Flow",
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
     )
     step = models.ForeignKey(
         "ecrm_automation.FlowStep",
         on_delete=models.SET_NULL,
         null=True,
         related_name="messages",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -155,6 +163,7 @@ class AbstractMessage(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("shopper"),
+        db_index=False,
     )
     email = models.CharField(_("email address"), max_length=254, blank=True, default="")
     trigger = models.CharField(_("trigger"), max_length=100)
@@ -195,6 +204,7 @@ class AbstractMessage(models.Model):
             models.Index(fields=["email", "sent_at"], name="ecrm_autom_email_sent"),
             models.Index(fields=["flow", "status"], name="ecrm_autom_flow_status"),
         ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="ecrm_autom_message_key")]
 
     def __str__(self) -> str:
         return f"{self.flow_id}:{self.trigger} → {self.email or self.user_id} ({self.status})"

@@ -162,6 +162,21 @@ class Storefront:
     staff_password: str
 
 
+def wagtail_root():
+    """Wagtail's default locale and root page, created again if a transactional test's
+    flush removed what Wagtail's migrations had made."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    locale, _ = Locale.objects.get_or_create(language_code=language)
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    return locale, root
+
+
 @pytest.fixture
 def storefront(live_server) -> Storefront:
     """What the pages need: a category, a product in stock, the Wagtail pages, a staff user.
@@ -169,13 +184,11 @@ def storefront(live_server) -> Storefront:
     Transactional tests flush the database after each test, Wagtail's root page and
     default locale included, so this builds the page tree whether or not they are there.
     """
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from oscar.apps.catalogue.categories import create_from_breadcrumbs
     from oscar.core.loading import get_model
     from oscar.test.factories import create_product
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page, Site
+    from wagtail.models import Site
 
     from ecrm_wagtail.helpcenter.models import HelpCenterPage
     from sandbox.demo.models import HomePage
@@ -190,11 +203,7 @@ def storefront(live_server) -> Storefront:
     )
     get_model("catalogue", "ProductCategory").objects.create(product=product, category=category)
 
-    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    locale, _ = Locale.objects.get_or_create(language_code=language)
-    root = Page.get_first_root_node() or Page.add_root(
-        instance=Page(title="Root", slug="root", locale=locale)
-    )
+    locale, root = wagtail_root()
     for child in root.get_children():  # Wagtail's "Welcome to your new Wagtail site!"
         child.delete()  # its Site goes with it
     home = root.add_child(

@@ -26,7 +26,9 @@ def demo_shop(live_server):
     from ecrm_oscar.customers.profiles import rebuild_profiles
     from ecrm_oscar.customers.segments import ensure_rfm_segments, rebuild_segments
     from sandbox.demo import loader
+    from tests.browser.conftest import wagtail_root
 
+    wagtail_root()  # a transactional test before this one may have flushed it
     loader.load_demo(TINY)
     backfill_order_events()
     rebuild_profiles()
