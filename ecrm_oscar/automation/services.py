@@ -243,8 +243,8 @@ def _holdout_sql(flow: Flow, user_column: str) -> str:
     )
 
 
-def _insert_basket_messages(flow: Flow, step: FlowStep, baskets, now: datetime) -> int:
-    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` creating the messages of the
+def _basket_insert_sql(flow: Flow, step: FlowStep, baskets, now: datetime) -> tuple[str, list]:
+    """The ``INSERT … SELECT … ON CONFLICT DO NOTHING`` creating the messages of the
     baskets in ``baskets`` (a queryset of open, consenting owners' baskets): key, trigger,
     hold-out and context are computed by the database, nothing row by row in Python."""
     connection = connections[router.db_for_write(Message)]
@@ -268,10 +268,50 @@ def _insert_basket_messages(flow: Flow, step: FlowStep, baskets, now: datetime) 
     )
     stamp = ops.adapt_datetimefield_value(now)
     # The select's parameters sit between the CASE's and the timestamps.
-    params = (f"{step.pk}:u", flow.pk, step.pk, MessageStatus.HELD_OUT.value,
-              MessageStatus.QUEUED.value, stamp, stamp, *select_params)  # fmt: skip
-    with connection.cursor() as cursor:
+    params = [f"{step.pk}:u", flow.pk, step.pk, MessageStatus.HELD_OUT.value,
+              MessageStatus.QUEUED.value, stamp, stamp, *select_params]  # fmt: skip
+    return sql, params
+
+
+def _insert_basket_messages(flow: Flow, step: FlowStep, baskets, now: datetime) -> int:
+    """Execute :func:`_basket_insert_sql` for ``baskets``; returns the rows inserted."""
+    sql, params = _basket_insert_sql(flow, step, baskets, now)
+    with connections[router.db_for_write(Message)].cursor() as cursor:
         cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+# Placeholder bounds no basket id can take: the range statement is compiled once with
+# these and each range's bounds are put in their places.
+_RANGE_FIRST = -1_000_000_007
+_RANGE_END = -1_000_000_009
+
+
+class _RangeInsert:
+    """A step's ``INSERT … SELECT`` for one range of basket ids, compiled once and
+    executed per range with that range's bounds.
+
+    Compiling the ORM query anew for each of a scan's ranges cost more time than the
+    database spent on the ranges where nothing was due (about a quarter of the whole
+    scan on 100,000 baskets)."""
+
+    def __init__(self, flow: Flow, step: FlowStep, range_queryset, now: datetime) -> None:
+        """``range_queryset(span)`` builds the qualifying baskets of the ids in ``span``."""
+        self.sql, self.params = _basket_insert_sql(
+            flow, step, range_queryset((_RANGE_FIRST, _RANGE_END)), now
+        )
+        self.first_at = [i for i, value in enumerate(self.params) if value == _RANGE_FIRST]
+        self.end_at = [i for i, value in enumerate(self.params) if value == _RANGE_END]
+        if not self.first_at or not self.end_at:
+            raise RuntimeError("the basket range is missing from the scan's statement")
+
+    def execute(self, cursor, first: int, end: int) -> int:
+        params = list(self.params)
+        for index in self.first_at:
+            params[index] = first
+        for index in self.end_at:
+            params[index] = end
+        cursor.execute(self.sql, params)
         return max(cursor.rowcount, 0)
 
 
@@ -279,11 +319,13 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
     """Open baskets of known, consenting shoppers with lines, untouched for each step's
     delay; returns how many messages were created.
 
-    Per step and batch one ``INSERT … SELECT`` of the messages of the batch's baskets
-    that qualify (last line activity, no message of this step yet, the previous step's
-    message present, consent: the owner's newest answer). On PostgreSQL a batch is a
-    range of ``ECRM_AUTOMATION_SCAN_BATCH_SIZE`` basket ids (plus one query for the
-    ids' range); on SQLite the next that many candidates (plus one query finding them).
+    Per step and batch one ``INSERT … SELECT … ON CONFLICT (key) DO NOTHING`` of the
+    messages of the batch's baskets that qualify (last line activity, the previous
+    step's message present, consent: the owner's newest answer); baskets that have this
+    step's message already are skipped by the conflict. On PostgreSQL a batch is a range
+    of ``ECRM_AUTOMATION_SCAN_BATCH_SIZE`` basket ids (plus one query for the ids'
+    range); on SQLite the next that many candidates without this step's message (plus
+    one query finding them).
     """
     flow = active_flow(FlowKind.ABANDONED_BASKET)
     if flow is None:
@@ -350,8 +392,8 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
             return idle
 
         def owners_baskets(idle, step=step):
-            """The idle baskets of active, consenting account holders without this step's
-            message yet."""
+            """The idle baskets of active, consenting account holders (on SQLite only those
+            without this step's message yet: the keyset batches walk candidates)."""
             baskets = (
                 idle.filter(owner__isnull=False, owner__is_active=True)
                 .exclude(owner__email="")
@@ -359,17 +401,9 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
                 .filter(consented=True)
             )
             if postgres:
-                # By the unique key (what the INSERT would write): an index probe
-                # PostgreSQL's planner picks even when the table's statistics are stale.
-                owner_key = Concat(
-                    Value(f"{step.pk}:u"),
-                    Cast("owner_id", CharField()),
-                    Value(":basket:"),
-                    Cast("pk", CharField()),
-                    output_field=CharField(),
-                )
-                existing = Message.objects.filter(key=OuterRef("message_key"))
-                return baskets.alias(message_key=owner_key).filter(~Exists(existing))
+                # No "no message yet" filter: the insert's ON CONFLICT (key) probes the
+                # unique key once per row anyway and skips the existing ones.
+                return baskets
             # SQLite probes the (step, trigger) index, the cheaper expression there
             existing = Message.objects.filter(step=step, trigger=OuterRef("trig"))
             return baskets.filter(~Exists(existing))
@@ -385,9 +419,17 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
                     low=Min("pk"), high=Max("pk")
                 )
             if bounds["low"] is not None:
-                for start in range(bounds["low"], bounds["high"] + 1, size):
-                    chunk = owners_baskets(idle_baskets((start, start + size)))
-                    created += _insert_basket_messages(flow, step, chunk, now)
+                statement = _RangeInsert(
+                    flow,
+                    step,
+                    lambda span, owners_baskets=owners_baskets, idle_baskets=idle_baskets: (
+                        owners_baskets(idle_baskets(span))
+                    ),
+                    now,
+                )
+                with connections[router.db_for_write(Message)].cursor() as cursor:
+                    for start in range(bounds["low"], bounds["high"] + 1, size):
+                        created += statement.execute(cursor, start, start + size)
         else:
             # SQLite walks the next batch of candidates (keyset), then inserts that range.
             baskets = owners_baskets(idle)

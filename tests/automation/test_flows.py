@@ -438,3 +438,36 @@ def test_the_owners_automation_switch_stops_scans_and_sends(flows):
     row.save()
     assert services.send_message(Message.objects.get().pk) == "disabled"
     assert mail.outbox == []
+
+
+def test_message_links_follow_on_delete_without_database_constraints(flows):
+    """The message log has no database foreign keys (a scan inserts one row per due
+    basket); Django's on_delete still keeps it consistent."""
+    from django.contrib.auth import get_user_model
+
+    ann = consenting_customer()
+    open_basket(ann)
+    services.scan_abandoned_baskets()
+    message = Message.objects.get(user=ann)
+    flow = message.flow
+
+    FlowStep.objects.filter(pk=message.step_id).delete()
+    message.refresh_from_db()
+    assert message.step_id is None
+
+    get_user_model().objects.filter(pk=ann.pk).delete()
+    message.refresh_from_db()
+    assert message.user_id is None
+
+    flow.delete()
+    assert not Message.objects.filter(pk=message.pk).exists()
+
+
+def test_a_second_scan_creates_nothing_and_counts_nothing(flows):
+    """Existing messages are skipped by the insert's ON CONFLICT (key) (PostgreSQL has no
+    separate "no message yet" filter): the count is of rows really inserted."""
+    for _ in range(3):
+        open_basket(consenting_customer())
+    assert services.scan_abandoned_baskets() == 3
+    assert services.scan_abandoned_baskets() == 0
+    assert Message.objects.count() == 3
