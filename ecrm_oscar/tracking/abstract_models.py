@@ -6,15 +6,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
-    WEB = "web", _("Web")
-    EMAIL = "email", _("Email")
-    API = "api", _("API")
-    DASHBOARD = "dashboard", _("Dashboard")
-    SUPPORT = "support", _("Support")
-    IMPORT = "import", _("Imported history")
+    # In a context: Django merges every app's catalogue and Oscar's "Dashboard" (the
+    # section of the site) would otherwise name the channel an event came through.
+    WEB = "web", pgettext_lazy("event channel", "Web")
+    EMAIL = "email", pgettext_lazy("event channel", "Email")
+    API = "api", pgettext_lazy("event channel", "API")
+    DASHBOARD = "dashboard", pgettext_lazy("event channel", "Dashboard")
+    SUPPORT = "support", pgettext_lazy("event channel", "Support")
+    IMPORT = "import", pgettext_lazy("event channel", "Imported history")
 
 
 class AppendOnlyError(Exception):
