@@ -101,9 +101,9 @@ format: $(STAMPS)/test
 # The apps that ship Persian and Thai catalogues (locale/{fa,th}, .po and compiled .mo).
 # ecrm_wagtail/loyalty_blocks.py is a module, not an app: its strings go into the loyalty
 # app's catalogue, so it is copied into that app while makemessages runs.
-LOCALE_APPS := ecrm_oscar/automation ecrm_oscar/customers ecrm_oscar/dashboard \
+LOCALE_APPS := ecrm_oscar/automation ecrm_oscar/core ecrm_oscar/customers ecrm_oscar/dashboard \
 	ecrm_oscar/loyalty ecrm_oscar/privacy ecrm_oscar/recommendations ecrm_oscar/support \
-	ecrm_wagtail/blocks ecrm_wagtail/helpcenter
+	ecrm_oscar/tracking ecrm_wagtail/blocks ecrm_wagtail/helpcenter
 LANGS       := fa th
 messages: $(STAMPS)/sandbox
 	@command -v xgettext >/dev/null || { echo "GNU gettext is needed (apt-get install gettext)"; exit 1; }

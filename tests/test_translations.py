@@ -18,12 +18,14 @@ import pytest
 from django.core.management import call_command
 
 import ecrm_oscar.automation
+import ecrm_oscar.core
 import ecrm_oscar.customers
 import ecrm_oscar.dashboard
 import ecrm_oscar.loyalty
 import ecrm_oscar.privacy
 import ecrm_oscar.recommendations
 import ecrm_oscar.support
+import ecrm_oscar.tracking
 import ecrm_wagtail.blocks
 import ecrm_wagtail.helpcenter
 import ecrm_wagtail.loyalty_blocks
@@ -31,6 +33,7 @@ import ecrm_wagtail.loyalty_blocks
 APPS = {
     "automation": Path(ecrm_oscar.automation.__file__).parent,
     "blocks": Path(ecrm_wagtail.blocks.__file__).parent,
+    "core": Path(ecrm_oscar.core.__file__).parent,
     "customers": Path(ecrm_oscar.customers.__file__).parent,
     "dashboard": Path(ecrm_oscar.dashboard.__file__).parent,
     "helpcenter": Path(ecrm_wagtail.helpcenter.__file__).parent,
@@ -38,6 +41,7 @@ APPS = {
     "privacy": Path(ecrm_oscar.privacy.__file__).parent,
     "recommendations": Path(ecrm_oscar.recommendations.__file__).parent,
     "support": Path(ecrm_oscar.support.__file__).parent,
+    "tracking": Path(ecrm_oscar.tracking.__file__).parent,
 }
 # Source files outside an app whose strings an app's catalogue carries, under the name the
 # Makefile's `messages` target copies them to while makemessages runs.
