@@ -40,6 +40,17 @@ def test_kpi_overview_in_thai(client):
     assert "อัตราการเปิด" in html and "Open rate" not in html
 
 
+def test_kpi_overview_tracking_figures_in_persian(client):
+    """The tracking app's KPI labels and help (gettext when the page is built) in Persian."""
+    client.force_login(staff_with("ecrm_dashboard.view_kpis"))
+    html = client.get(in_language("fa", "ecrm:dashboard:ecrm-kpis")).content.decode()
+    assert 'data-kpi="tracking.sessions_with_product_view"' in html
+    assert "نشست‌های دارای بازدید محصول" in html and "Sessions with a product view" not in html
+    assert "نرخ تبدیل" in html and "Conversion rate" not in html
+    assert "نشست‌هایی که سفارش ثبت کرده‌اند ÷ نشست‌های دارای بازدید محصول" in html
+    assert "Distinct browser sessions" not in html and "Sessions that placed" not in html
+
+
 def test_erasure_log_in_persian(client):
     client.force_login(staff_with("ecrm_privacy.view_erasurelog"))
     html = client.get(in_language("fa", "ecrm:dashboard:ecrm-erasure-log")).content.decode()
