@@ -48,7 +48,7 @@ demo: $(STAMPS)/sandbox
 	@$(MANAGE) ecrm_backfill_segment_history --if-empty
 	@$(MANAGE) ecrm_loyalty_demo
 	@$(MANAGE) ecrm_automation_setup --enable
-	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)
+	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT) --set-site
 	@$(MANAGE) runserver $(HOST):$(PORT) --noreload
 
 serve: $(STAMPS)/sandbox

@@ -38,12 +38,12 @@ def test_advance_reminds_a_basket_before_its_delay_and_sends_it(flows):
     open_basket(ann, idle=timedelta(hours=1))  # the first reminder waits 4 h
 
     out = run("--flow", "abandoned_basket")
-    assert "Abandoned basket: checked, 0 message(s)" in out
+    assert "Abandoned basket: checked, 0 new message(s)" in out
     assert not Message.objects.exists() and mail.outbox == []
 
     out = run("--flow", "abandoned_basket", "--advance", "5")
     assert "(5 h ahead)" in out
-    assert "Abandoned basket: checked, 1 message(s)" in out
+    assert "Abandoned basket: checked, 1 new message(s)" in out
     assert "1 due message(s) sent in this process" in out
     message = Message.objects.get()
     assert message.status == MessageStatus.SENT and message.step.position == 1
@@ -65,8 +65,8 @@ def test_flow_option_limits_checks_and_sends_to_those_flows(flows):
     assert len(mail.outbox) == 1 and "Welcome" in mail.outbox[0].subject
 
     out = run("--flow", "abandoned_basket", "--flow", "birthday")
-    assert "Abandoned basket: checked, 1 message(s)" in out
-    assert "Birthday greeting: checked, 0 message(s)" in out
+    assert "Abandoned basket: checked, 1 new message(s)" in out
+    assert "Birthday greeting: checked, 0 new message(s)" in out
     assert len(mail.outbox) == 2 and mail.outbox[1].to == [ann.email]
 
 
@@ -85,12 +85,16 @@ def test_birthday_check_uses_the_advanced_day(flows):
     ann = consenting_customer()
     tomorrow = timezone.localdate() + timedelta(days=1)
     facade.set_birthday(ann, date(1992, tomorrow.month, tomorrow.day))  # a leap year
-    assert "checked, 0 message(s)" in run("--flow", "birthday")
+    assert "checked, 0 new message(s)" in run("--flow", "birthday")
     noon = datetime.combine(tomorrow, datetime.min.time(), timezone.get_current_timezone())
     out = run("--flow", "birthday", "--advance", hours_until(noon + timedelta(hours=12)))
-    assert "Birthday greeting: checked, 1 message(s)" in out
+    assert "Birthday greeting: checked, 1 new message(s)" in out
     assert Message.objects.get().trigger == f"birthday:{tomorrow.year}"
     assert mail.outbox[0].to == [ann.email]
+    # Again: the scan offers the existing message; the command reports no new one.
+    out = run("--flow", "birthday", "--advance", hours_until(noon + timedelta(hours=13)))
+    assert "Birthday greeting: checked, 0 new message(s)" in out
+    assert len(mail.outbox) == 1
 
 
 def test_frequency_cap_still_holds_with_advance(flows):

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ecrm_oscar.automation import services, tasks
 from ecrm_oscar.automation.abstract_models import FlowKind
-from ecrm_oscar.automation.models import Flow
+from ecrm_oscar.automation.models import Flow, Message
 from ecrm_oscar.core.tasks import enqueue
 
 #: The flows with a time-based check, and the check (each takes the time to act at).
@@ -98,10 +98,13 @@ class Command(BaseCommand):
             else:
                 active.append(kind)
                 if kind in SCANS:
-                    offered = SCANS[kind](now)
+                    # Counted here: the scans' own return values differ (new rows, or
+                    # every row offered, existing ones included).
+                    messages = Message.objects.filter(flow__kind=kind)
+                    before = messages.count()
+                    SCANS[kind](now)
                     self.stdout.write(
-                        f"  {label}: checked, {offered} message(s) offered "
-                        "(existing ones are not duplicated)."
+                        f"  {label}: checked, {messages.count() - before} new message(s)."
                     )
         self._queue_sends(now, hours, active)
 
