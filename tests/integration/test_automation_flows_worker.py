@@ -283,6 +283,7 @@ def test_every_flow_sends_through_the_worker_and_its_links_work(celery_worker, p
     )
     assert basket_results.revenue == purchase.total_incl_tax > Decimal(0)
     assert results[FlowKind.WELCOME].opened == 1
+    assert results[FlowKind.POST_PURCHASE_SURVEY].clicked == 1  # the score link
     page = response.content.decode()
     assert str(purchase.total_incl_tax) in page
 
