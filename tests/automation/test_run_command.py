@@ -60,6 +60,7 @@ def test_flow_option_limits_checks_and_sends_to_those_flows(flows):
 
     out = run("--flow", "welcome")
     assert "Abandoned basket" not in out
+    assert "Welcome series: no check (an event triggers it), due emails only." in out
     assert "1 due message(s)" in out
     assert [m.flow.kind for m in Message.objects.all()] == [FlowKind.WELCOME] * 2
     assert len(mail.outbox) == 1 and "Welcome" in mail.outbox[0].subject

@@ -97,7 +97,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {label}: paused by a template error (see the dashboard).")
             else:
                 active.append(kind)
-                if kind in SCANS:
+                if kind not in SCANS:
+                    self.stdout.write(
+                        f"  {label}: no check (an event triggers it), due emails only."
+                    )
+                else:
                     # Counted here: the scans' own return values differ (new rows, or
                     # every row offered, existing ones included).
                     messages = Message.objects.filter(flow__kind=kind)
