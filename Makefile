@@ -14,10 +14,11 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: demo serve install test test-sqlite test-postgres browser-deps bench lint format messages clean help
+.PHONY: demo serve worker install test test-sqlite test-postgres browser-deps bench lint format messages clean help
 
 help:
 	@echo "make demo    create .venv, install, migrate, load the demo data, serve on $(HOST):$(PORT)"
+	@echo "make worker  a Celery worker with beat for the demo (needs CELERY_BROKER_URL, also for make demo)"
 	@echo "make test    install test dependencies and run the whole suite (SQLite, then PostgreSQL + Redis + worker)"
 	@echo "make bench   run tests/benchmarks and write docs/benchmarks.md"
 	@echo "make lint    ruff check and format check"
@@ -48,11 +49,19 @@ demo: $(STAMPS)/sandbox
 	@$(MANAGE) ecrm_backfill_segment_history --if-empty
 	@$(MANAGE) ecrm_loyalty_demo
 	@$(MANAGE) ecrm_automation_setup --enable
-	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT)
+	@$(MANAGE) ecrm_demo_info --host $(HOST) --port $(PORT) --set-site
 	@$(MANAGE) runserver $(HOST):$(PORT) --noreload
 
 serve: $(STAMPS)/sandbox
 	@$(MANAGE) runserver $(HOST):$(PORT)
+
+# A Celery worker with beat embedded (-B: one process, fine for a demo; run beat on its own
+# in production) on CELERY_BROKER_URL. Start make demo (or serve) with the same
+# CELERY_BROKER_URL, or the shop runs its tasks inline and the worker gets none.
+worker: $(STAMPS)/sandbox
+	@test -n "$$CELERY_BROKER_URL" || { echo "make worker needs CELERY_BROKER_URL, e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker (and the same for make demo)"; exit 1; }
+	@mkdir -p var
+	$(VENV)/bin/celery -A sandbox worker -B -s var/celerybeat-schedule -l info
 
 # Browser tests drive Debian's chromium (never a downloaded browser); installed when missing
 # and this machine allows it, otherwise the browser tests say why they are skipped.

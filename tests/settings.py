@@ -14,6 +14,11 @@ from sandbox.settings import *  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The integration worker writes its emails to files the tests read (locmem stays in the
+# worker's memory); tests/integration/conftest.py sets the directory in the worker's env.
+if os.environ.get("ECRM_TEST_EMAIL_FILE_PATH"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["ECRM_TEST_EMAIL_FILE_PATH"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = REPO_DIR / "var" / "test-media"
 STORAGES = {

@@ -279,6 +279,18 @@ def test_demo_info_prints_urls_logins_and_counts():
     # 17850 has the most orders (536365, 536366, 536612)
     assert "customer-17850@example.com / demo  (3 orders" in text
     assert "18 products" in text and "9 customers" in text and "12 orders" in text
+    assert "links in emails" not in text
+
+
+@pytest.mark.django_db
+def test_demo_info_points_the_site_and_so_email_links_at_the_demo():
+    from django.contrib.sites.models import Site
+
+    from ecrm_oscar.automation import content
+
+    call_command("ecrm_demo_info", "--host", "127.0.0.1", "--port", "8010", "--set-site")
+    assert Site.objects.get_current().domain == "127.0.0.1:8010"
+    assert content.absolute("/ecrm/a/u/x/").endswith("://127.0.0.1:8010/ecrm/a/u/x/")
 
 
 @pytest.mark.django_db

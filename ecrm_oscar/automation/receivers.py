@@ -46,13 +46,12 @@ def on_start_checkout(sender, request=None, email=None, **kwargs):
     """A guest gave an email at the checkout gateway: link it to their basket, and record
     their marketing consent when they ticked the box."""
     from ecrm_oscar.automation import services
+    from ecrm_oscar.privacy.services import box_ticked
 
     basket = getattr(request, "basket", None)
     if not email or request is None or request.user.is_authenticated:
         return
-    services.link_guest_basket(
-        basket, email, consent=request.POST.get(CHECKOUT_CONSENT_FIELD) == "on"
-    )
+    services.link_guest_basket(basket, email, consent=box_ticked(request, CHECKOUT_CONSENT_FIELD))
 
 
 def connect() -> None:

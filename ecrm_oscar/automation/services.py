@@ -1013,21 +1013,25 @@ def send_message(message_id: int, now: datetime | None = None) -> str:
     return send_batch([message_id], now)[message_id]
 
 
-def due_message_ids(now: datetime | None = None, limit: int = 5000, after: int = 0) -> list[int]:
-    """Queued messages whose time has come, of flows that are on and unpaused, in id
-    order from ``after`` (keyset pages of ``limit``)."""
+def due_message_ids(
+    now: datetime | None = None,
+    limit: int = 5000,
+    after: int = 0,
+    kinds: Iterable[str] | None = None,
+) -> list[int]:
+    """Queued messages whose time has come, of flows that are on and unpaused (of the
+    flow ``kinds`` when given), in id order from ``after`` (keyset pages of ``limit``)."""
     now = now or timezone.now()
-    return list(
-        Message.objects.filter(
-            status=MessageStatus.QUEUED,
-            scheduled_at__lte=now,
-            flow__enabled=True,
-            flow__paused_at__isnull=True,
-            pk__gt=after,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+    due = Message.objects.filter(
+        status=MessageStatus.QUEUED,
+        scheduled_at__lte=now,
+        flow__enabled=True,
+        flow__paused_at__isnull=True,
+        pk__gt=after,
     )
+    if kinds is not None:
+        due = due.filter(flow__kind__in=list(kinds))
+    return list(due.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def release_stale(now: datetime | None = None) -> int:

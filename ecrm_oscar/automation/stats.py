@@ -10,6 +10,8 @@ from django.db.models import Count, Q, Sum
 from ecrm_oscar.automation.abstract_models import DELIVERED, MessageStatus
 from ecrm_oscar.automation.models import Message, SurveyResponse
 
+CENT = Decimal("0.01")
+
 
 @dataclass
 class FlowResults:
@@ -79,7 +81,8 @@ def flow_results(flow_ids=None) -> dict[int, FlowResults]:
     results = {}
     for row in rows:
         flow_id = row.pop("flow_id")
-        row["revenue"] = row["revenue"] or Decimal(0)
+        # To the cent: SQLite's SUM gives a float-like Decimal (6.30000000000000).
+        row["revenue"] = (row["revenue"] or Decimal(0)).quantize(CENT)
         results[flow_id] = FlowResults(**row)
     return results
 

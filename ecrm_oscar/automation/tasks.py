@@ -5,6 +5,8 @@ ones are listed in ``schedule.BEAT_SCHEDULE``."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils import timezone
 
 from ecrm_oscar import conf
@@ -18,32 +20,42 @@ def send(message_id: int) -> str:
     return services.send_message(message_id)
 
 
+def _clock(now: str | None) -> datetime:
+    """The time a task acts at: now, or the ISO 8601 time it was given (tasks take plain
+    values; ``ecrm_automation_run --advance`` passes a later time so a demo need not wait)."""
+    if not now:
+        return timezone.now()
+    moment = datetime.fromisoformat(now)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
 @ecrm_task("ecrm.automation.send_batch")
-def send_batch(message_ids: list[int]) -> dict[str, int]:
+def send_batch(message_ids: list[int], now: str | None = None) -> dict[str, int]:
     """Send a batch of messages (at most once each; see services.send_batch); returns
     how many ended how."""
     counts: dict[str, int] = {}
-    for outcome in services.send_batch(message_ids).values():
+    for outcome in services.send_batch(message_ids, _clock(now)).values():
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
 @ecrm_task("ecrm.automation.send_due")
-def send_due() -> int:
+def send_due(now: str | None = None, kinds: list[str] | None = None) -> int:
     """Enqueue every due message (read in keyset pages) in batches of
-    ``ECRM_AUTOMATION_SEND_BATCH_SIZE``; mark messages stuck mid-send as failed."""
+    ``ECRM_AUTOMATION_SEND_BATCH_SIZE``; mark messages stuck mid-send as failed.
+    ``now`` (ISO 8601) and ``kinds`` (flow kinds) are for ``ecrm_automation_run``."""
     if not services.automation_enabled():
         return 0
     services.release_stale()
     size = max(1, conf.get("ECRM_AUTOMATION_SEND_BATCH_SIZE"))
     enqueued = 0
-    now = timezone.now()
-    ids = services.due_message_ids(now)
+    moment = _clock(now)
+    ids = services.due_message_ids(moment, kinds=kinds)
     while ids:
         for start in range(0, len(ids), size):
-            enqueue(send_batch, ids[start : start + size])
+            enqueue(send_batch, ids[start : start + size], *([now] if now else []))
         enqueued += len(ids)
-        ids = services.due_message_ids(now, after=ids[-1])
+        ids = services.due_message_ids(moment, after=ids[-1], kinds=kinds)
     return enqueued
 
 

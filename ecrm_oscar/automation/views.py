@@ -186,6 +186,9 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     score = payload.get("s")
     if problem or not isinstance(score, int) or not 0 <= score <= 10:
         return _bad_link(request, problem or "invalid")
+    if request.method == "GET" and services.mark_clicked(message.pk):
+        # A score is a link in the email: its first click counts for the flow's results.
+        _record_event(message, "email_clicked", request)
     response, _created = SurveyResponse.objects.get_or_create(
         message=message, defaults={"score": score}
     )

@@ -21,22 +21,14 @@ user_registered = get_class("customer.signals", "user_registered")
 #: Name of the checkbox in the registration forms.
 FIELD = "ecrm_marketing_consent"
 PURPOSE = "marketing_email"
-TICKED = {"1", "on", "true", "yes"}
-
-
-def ticked(request: Any) -> bool:
-    """True when the registration request carries the ticked consent box."""
-    if request is None or getattr(request, "method", "") != "POST":
-        return False
-    return str(request.POST.get(FIELD, "")).strip().lower() in TICKED
 
 
 @safe_receiver
 def on_user_registered(sender: Any, user: Any = None, request: Any = None, **kwargs: Any) -> None:
     """Record marketing-email consent (source "registration") when the box was ticked."""
-    from ecrm_oscar.privacy.services import record_consent
+    from ecrm_oscar.privacy.services import box_ticked, record_consent
 
-    if user is None or not getattr(user, "pk", None) or not ticked(request):
+    if user is None or not getattr(user, "pk", None) or not box_ticked(request, FIELD):
         return
     record_consent(PURPOSE, True, source="registration", user=user)
 

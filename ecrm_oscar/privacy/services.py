@@ -20,6 +20,18 @@ from ecrm_oscar.privacy.purposes import all_purposes, get_purpose
 SOURCES = {key for key, _label in ConsentRecord.SOURCE_CHOICES}
 
 
+#: Values a ticked HTML checkbox may post ("on" when the box has no value attribute).
+TICKED = frozenset({"1", "on", "true", "yes"})
+
+
+def box_ticked(request: Any, field: str) -> bool:
+    """True when ``request`` is a POST carrying the consent box ``field`` ticked. Shared by
+    the registration and checkout boxes, so consent is read the same way everywhere."""
+    if request is None or getattr(request, "method", "") != "POST":
+        return False
+    return str(request.POST.get(field, "")).strip().lower() in TICKED
+
+
 def normalise_email(email: str | None) -> str:
     """Emails are compared case-insensitively: stored stripped and lower-cased."""
     return (email or "").strip().lower()

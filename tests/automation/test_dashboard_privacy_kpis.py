@@ -52,6 +52,28 @@ def test_flow_list_switches_flows_and_shows_results(client, staff, flows):
     assert Message.objects.get().email in log
 
 
+def test_recovered_revenue_is_shown_to_the_cent(client, staff, flows):
+    """Found in the demo walk-through: SQLite's SUM showed 6.30000000000000."""
+    now = timezone.now()
+    for _ in range(2):
+        open_basket(consenting_customer())
+    services.scan_abandoned_baskets()
+    for message, revenue in zip(Message.objects.order_by("pk"), ("24.10", "0.20"), strict=True):
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.CONVERTED, sent_at=now, converted_at=now, revenue=revenue
+        )
+    flow = flows[FlowKind.ABANDONED_BASKET]
+    for url in (BASE, f"{BASE}flows/{flow.pk}/"):
+        response = client.get(url)
+        results = (
+            response.context["results"]
+            if "results" in response.context
+            else dict((f.pk, r) for f, r in response.context["rows"])[flow.pk]
+        )
+        assert str(results.revenue) == "24.30"
+        assert "24.30<" in response.content.decode() and "24.3000" not in response.content.decode()
+
+
 def test_edit_timing_content_incentive_and_holdout(client, staff, flows):
     flow = flows[FlowKind.ABANDONED_BASKET]
     steps = list(flow.steps.order_by("position"))

@@ -247,3 +247,25 @@ def test_order_outside_the_click_window_is_not_attributed(
         create_purchase(sent.user, [(sent.product, 1)])
     sent.refresh_from_db()
     assert sent.converted_at is None and sent.revenue is None
+
+
+def test_a_survey_score_is_a_click_of_the_sent_email(flows, client):
+    """Found in the demo walk-through: answering the survey left its click rate at 0 %."""
+    from ecrm_oscar.automation.stats import flow_results
+
+    ann = consenting_customer()
+    order = create_purchase(ann, [(create_product(), 1)])
+    services.trigger_survey(order.pk)
+    message = Message.objects.get()
+    later = message.scheduled_at + timedelta(minutes=1)
+    assert services.send_message(message.pk, now=later) == "sent"
+    assert client.get(path_of(content.survey_url(message, 10))).status_code == 200
+    message.refresh_from_db()
+    assert message.clicked_at is not None and message.opened_at is not None
+    assert message.status == MessageStatus.CLICKED
+    results = flow_results([message.flow_id])[message.flow_id]
+    assert (results.sent, results.clicked, results.click_rate) == (1, 1, 100.0)
+    first_click = message.clicked_at
+    client.get(path_of(content.survey_url(message, 8)))  # a second score: still one click
+    message.refresh_from_db()
+    assert message.clicked_at == first_click

@@ -33,6 +33,8 @@ class Worker:
     hostname: str
     queue: str
     log: Path
+    #: Where the worker's email backend writes what it sends (one file per connection).
+    email_dir: Path
 
     @property
     def pid(self) -> int:
@@ -159,6 +161,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory) 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     hostname = f"{queue}@{socket.gethostname()}"
     log = tmp_path_factory.mktemp("celery-worker") / "worker.log"
+    email_dir = tmp_path_factory.mktemp("celery-worker-email")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -166,6 +169,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory) 
         "ECRM_TEST_BROKER_URL": os.environ["ECRM_TEST_BROKER_URL"],
         "ECRM_TEST_QUEUE": queue,
         "ECRM_TEST_WORKER": "1",  # tests/settings.py: tasks are not eager in the worker
+        "ECRM_TEST_EMAIL_FILE_PATH": str(email_dir),  # tests/settings.py: file-based email
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")])),
     }
     command = [
@@ -177,7 +181,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory) 
         process = subprocess.Popen(
             command, cwd=REPO_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
-    worker = Worker(process=process, hostname=hostname, queue=queue, log=log)
+    worker = Worker(process=process, hostname=hostname, queue=queue, log=log, email_dir=email_dir)
     try:
         _wait_until_ready(app, worker)
         yield worker

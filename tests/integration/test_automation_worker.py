@@ -1,8 +1,8 @@
 """Abandoned-basket automation through the real broker and worker (pass 2).
 
 The scan, the send and the order's attribution all run in the worker; the test process
-only enqueues and reads the shared test database. The worker sends with the locmem
-backend in its own process, so the message log (sent_at, status) is what is checked. Tasks
+only enqueues and reads the shared test database; the message log (sent_at, status) is
+what is checked here (test_automation_flows_worker.py reads the emails the worker wrote). Tasks
 are processed in order by the one solo worker: a marker task enqueued last tells when
 everything before it has run.
 """

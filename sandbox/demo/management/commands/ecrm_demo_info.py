@@ -1,4 +1,10 @@
-"""``manage.py ecrm_demo_info``: where the demo shop is and how to log in to it."""
+"""``manage.py ecrm_demo_info``: where the demo shop is and how to log in to it.
+
+With ``--set-site`` it also points Django's current site at that address: emails build
+their absolute links from it (automation's tracked links, unsubscribe, survey; Oscar's
+and loyalty's emails), and Django's default ``example.com`` would send every click from
+a demo email to a stranger's domain.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +19,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
+        parser.add_argument(
+            "--set-site",
+            action="store_true",
+            help="Point Django's current site (links in emails) at HOST:PORT.",
+        )
 
-    def handle(self, *args, host: str, port: str, **options) -> None:
+    def handle(self, *args, host: str, port: str, set_site: bool = False, **options) -> None:
         base = f"http://{host}:{port}"
+        if set_site:
+            from django.contrib.sites.models import Site
+
+            site = Site.objects.get_current()
+            site.domain = f"{host}:{port}"
+            site.save(update_fields=["domain"])
+            Site.objects.clear_cache()
         summary = loader.demo_summary()
         lines = [
             "",
@@ -28,6 +46,7 @@ class Command(BaseCommand):
             f"  recommendations  {base}/dashboard/recommendations/",
             f"  Wagtail admin    {base}/cms/",
             f"  Django admin     {base}/admin/",
+            *([f"  links in emails  {base}/ (Django's site)"] if set_site else []),
             "",
             f"  staff login      {loader.ADMIN_EMAIL} / {loader.ADMIN_PASSWORD}",
         ]
