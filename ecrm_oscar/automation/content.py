@@ -19,6 +19,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -153,19 +154,54 @@ def _viewed_items(message: Message) -> list[dict[str, Any]]:
     return [_product_item(message, products[pk]) for pk in product_ids if pk in products]
 
 
-def _recommended_items(message: Message, exclude: set[str]) -> list[dict[str, Any]]:
-    if not message.flow.include_recommendations or not apps.is_installed(
-        "ecrm_oscar.recommendations"
-    ):
-        return []
+def _wants_recommendations(message: Message) -> bool:
+    return (
+        message.flow.include_recommendations
+        and message.flow.kind != FlowKind.POST_PURCHASE_SURVEY
+        and apps.is_installed("ecrm_oscar.recommendations")
+    )
+
+
+def prefetch_recommendations(messages: list[Message]) -> None:
+    """Read a batch's recommendations at once (``recommend_many``: a constant number of
+    queries per batch instead of several per email). Each message keeps its shopper's
+    list ("recommended for you", else trending) in ``recommended_products``."""
+    wanted = [message for message in messages if _wants_recommendations(message)]
+    if not wanted:
+        return
     from ecrm_oscar.recommendations import services as recommendations
 
-    user = message.user
-    products = recommendations.for_user(user, limit=6) if user is not None else []
-    if not products:
-        products = recommendations.trending(limit=6)
-    items = [_product_item(message, product) for product in products]
-    return [item for item in items if item["title"] not in exclude][:3]
+    users = [message.user for message in wanted if message.user is not None]
+    lists = recommendations.recommend_many("home", users, limit=6, strategy="personal")
+    trending = None
+    shown = []
+    for message in wanted:
+        products = list(lists.get(message.user_id, [])) if message.user is not None else []
+        if not products:
+            if trending is None:
+                trending = list(recommendations.trending(limit=6))
+                shown.extend(trending)
+            products = trending
+        else:
+            shown.extend(products)
+        message.recommended_products = products
+    prefetch_related_objects(shown, "images")  # the pictures in the emails: one query
+
+
+def _recommended_items(message: Message, exclude: set[str]) -> list[dict[str, Any]]:
+    if not _wants_recommendations(message):
+        return []
+    products = getattr(message, "recommended_products", None)  # see prefetch_recommendations
+    if products is None:
+        from ecrm_oscar.recommendations import services as recommendations
+
+        user = message.user
+        products = recommendations.for_user(user, limit=6) if user is not None else []
+        if not products:
+            products = recommendations.trending(limit=6)
+    chosen = [product for product in products if product.get_title() not in exclude][:3]
+    prefetch_related_objects(chosen, "images")  # skips those fetched already
+    return [_product_item(message, product) for product in chosen]
 
 
 def new_voucher_code() -> str:

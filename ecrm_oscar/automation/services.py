@@ -916,6 +916,7 @@ def send_batch(message_ids: Iterable[int], now: datetime | None = None) -> dict[
             consents = _latest_consents(candidates)
             default = get_purpose(PURPOSE).default
             reasons = _irrelevant(candidates)
+            content.prefetch_recommendations([m for m in candidates if m.pk not in reasons])
             last_sent = _last_marketing_sends(candidates, now)
             cap = timedelta(hours=conf.get("ECRM_AUTOMATION_FREQUENCY_CAP_HOURS") or 0)
             quiet = quiet_until(now)

@@ -13,6 +13,7 @@ never clicked are then moved down (``feedback``), from a per-shopper cached coun
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import time
 from collections.abc import Iterable
@@ -22,7 +23,8 @@ from typing import Any
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
@@ -257,29 +259,133 @@ def _load(
                 "product_id"
             )
         )
+    by_pk = {product.pk: product for product in products}
+    order = _order(
+        by_pk,
+        source,
+        pin_ids,
+        lambda index, part, pk: getattr(by_pk[pk], f"ecrm_rank_{index}", None),
+    )
+    return _pick(order, by_pk, source, strategy_name, excluded, want, request)
+
+
+def _order(ids: Iterable[int], source: Source, pin_ids: list[int], stored_rank: Any) -> list:
+    """``[(key, product id)]`` of the ``ids`` that a pin or ``source`` ranks, best first:
+    pins first, then each part in turn, by its rank. ``stored_rank(index, part, pk)`` is
+    a stored list's rank of the product (``None``: not in that list)."""
     positions = {pk: ((0, position, 0),) for position, pk in enumerate(pin_ids)}
     ranked_ids = [
         {pk: rank for rank, pk in enumerate(part.ids)} if isinstance(part, Ranked) else None
         for part in source.parts
     ]
     found = []
-    for product in products:
-        keys = list(positions.get(product.pk, ()))
+    for pk in ids:
+        keys = list(positions.get(pk, ()))
         for index, part in enumerate(source.parts):
             if isinstance(part, Stored):
-                rank = getattr(product, f"ecrm_rank_{index}", None)
+                rank = stored_rank(index, part, pk)
             else:
-                rank = ranked_ids[index].get(product.pk)
+                rank = ranked_ids[index].get(pk)
             if rank is not None:
                 keys.append((1, index, rank))
-        if not keys:
-            continue
-        best = min(keys)
-        part = source.parts[best[1]] if best[0] == 1 else None
+        if keys:
+            found.append((min(keys), pk))
+    found.sort()
+    return found
+
+
+def _pick(
+    order: list,
+    products: dict[int, Any],
+    source: Source,
+    strategy_name: str,
+    excluded: frozenset[int],
+    want: int,
+    request: Any,
+    copies: bool = False,
+) -> list[Any]:
+    """The first ``want`` buyable products of ``order`` (see :func:`_order`), each marked
+    with the strategy that served it (on copies when ``products`` are shared between
+    shoppers' lists)."""
+    best = dict((pk, key) for key, pk in order)
+    candidates = (products[pk] for _, pk in order if pk in products and pk not in excluded)
+    chosen = _buyable(candidates, want, request)
+    if copies:
+        chosen = [copy.copy(product) for product in chosen]
+    for product in chosen:
+        key = best[product.pk]
+        part = source.parts[key[1]] if key[0] == 1 else None
         product.ecrm_strategy = part.strategy if isinstance(part, Stored) else strategy_name
-        found.append((best, product))
-    found.sort(key=lambda pair: (pair[0], pair[1].pk))
-    return _buyable((product for _, product in found if product.pk not in excluded), want, request)
+    return chosen
+
+
+def _load_many(
+    sources: dict[int, Source],
+    strategy_name: str,
+    want: int,
+    pins: dict[int, list[PinConfig]],
+    excluded: frozenset[int],
+    bought: dict[int, set[int]],
+) -> dict[int, list[Any]]:
+    """:func:`_load` for many shoppers' sources at once (keyed by shopper id): one query
+    for every stored list they name, then each shopper's candidates ranked by id and the
+    products of the best few of all of them loaded together (with their stock records).
+    Only a shopper whose best few were not enough (not buyable) needs a deeper round."""
+    Product = get_model("catalogue", "Product")
+    stored: dict[str, set[str]] = {}
+    for source in sources.values():
+        for part in source.parts:
+            if isinstance(part, Stored):
+                stored.setdefault(part.strategy, set()).add(part.subject)
+    ranks: dict[tuple[str, str], dict[int, int]] = {}
+    if stored:
+        condition = Q()
+        for strategy, subjects in stored.items():
+            condition |= Q(strategy=strategy, subject__in=sorted(subjects))
+        rows = Recommendation.objects.filter(condition).values_list(
+            "strategy", "subject", "product_id", "rank"
+        )
+        for strategy, subject, product_id, rank in rows:
+            ranks.setdefault((strategy, subject), {}).setdefault(product_id, rank)
+
+    def stored_rank(index: int, part: Stored, pk: int) -> int | None:
+        return ranks.get((part.strategy, part.subject), {}).get(pk)
+
+    orders = {}
+    for key, source in sources.items():
+        key_pins = sorted(pins.get(key, ()), key=lambda pin: pin.position)
+        pin_ids = [pin.product_id for pin in key_pins]
+        ids = set(pin_ids)
+        for part in source.parts:
+            if isinstance(part, Stored):
+                ids.update(ranks.get((part.strategy, part.subject), {}))
+            else:
+                ids.update(part.ids)
+        ids -= set(source.exclude) | bought.get(key, set()) | excluded
+        orders[key] = _order(ids, source, pin_ids, stored_rank)
+    loaded: dict[int, list[Any]] = {key: [] for key in sources}
+    products: dict[int, Any] = {}
+    depth = max(want, 1)
+    pending = {key: order for key, order in orders.items() if order and want}
+    while pending:
+        needed = {pk for order in pending.values() for _, pk in order[:depth]} - set(products)
+        products.update(
+            (product.pk, product)
+            for product in Product.objects.filter(pk__in=needed, is_public=True)
+            .select_related("product_class", "parent")
+            .prefetch_related("stockrecords")
+        )
+        deeper = {}
+        for key, order in pending.items():
+            chosen = _pick(
+                order[:depth], products, sources[key], strategy_name, excluded, want, None, True
+            )
+            if len(chosen) < want and len(order) > depth:
+                deeper[key] = order
+            else:
+                loaded[key] = chosen
+        pending, depth = deeper, depth * 4
+    return loaded
 
 
 def _buyable(candidates: Iterable[Any], limit: int, request: Any) -> list[Any]:
@@ -312,15 +418,29 @@ def feedback(context: Context) -> dict[str, Any]:
     query) at most once a day, and kept current in between by tracking's
     ``events_recorded`` receiver.
     """
-    identity = context.identity
-    empty = {"shown": {}, "clicked": set()}
-    if not identity or not apps.is_installed("ecrm_oscar.tracking"):
-        return empty
-    key = feedback_key(identity)
-    counts = cache.get(key)
-    if counts is not None and time.time() - counts.get("built", 0) > FEEDBACK_REBUILD_SECONDS:
-        counts = None  # rebuilt daily, so impressions older than the window drop out
-    if counts is None:
+    return feedback_many([context]).get(context.identity) or _empty_feedback()
+
+
+def _empty_feedback() -> dict[str, Any]:
+    return {"shown": {}, "clicked": set()}
+
+
+def feedback_many(contexts: Iterable[Context]) -> dict[str, dict[str, Any]]:
+    """:func:`feedback` for many shoppers, by identity: one cache read for all, and one
+    query for those whose counts are missing or older than a day."""
+    if not apps.is_installed("ecrm_oscar.tracking"):
+        return {}
+    wanted = {context.identity: context for context in contexts if context.identity}
+    if not wanted:
+        return {}
+    keys = {feedback_key(identity): identity for identity in wanted}
+    cached = cache.get_many(list(keys))
+    found: dict[str, dict[str, Any]] = {}
+    for key, counts in cached.items():
+        if time.time() - counts.get("built", 0) <= FEEDBACK_REBUILD_SECONDS:
+            found[keys[key]] = counts  # else rebuilt: older impressions drop out daily
+    cold = [context for identity, context in wanted.items() if identity not in found]
+    if cold:
         from ecrm_oscar.tracking.event_types import (
             RECOMMENDATION_CLICKED,
             RECOMMENDATION_IMPRESSION,
@@ -328,19 +448,49 @@ def feedback(context: Context) -> dict[str, Any]:
 
         Event = get_model("ecrm_tracking", "Event")
         since = timezone.now() - timedelta(days=conf.get("ECRM_RECOMMENDATION_FEEDBACK_DAYS"))
+        users: dict[int, str] = {}
+        visitors: dict[str, str] = {}
+        for context in cold:
+            if context.identity.startswith("user:"):
+                users[context.user.pk] = context.identity
+            else:
+                visitors[context.visitor_id] = context.identity
+        people = Q(pk__in=[])
+        if users:
+            people |= Q(user_id__in=list(users))
+        if visitors:
+            people |= Q(visitor_id__in=list(visitors))
         events = Event.objects.filter(
-            type__in=(RECOMMENDATION_IMPRESSION, RECOMMENDATION_CLICKED), created_at__gte=since
+            people,
+            type__in=(RECOMMENDATION_IMPRESSION, RECOMMENDATION_CLICKED),
+            created_at__gte=since,
         )
-        if identity.startswith("user:"):
-            events = events.filter(user_id=context.user.pk)
-        else:
-            events = events.filter(visitor_id=context.visitor_id)
-        counts = {"shown": {}, "clicked": set(), "built": time.time()}
-        rows = events.order_by("-created_at").values_list("type", "product_id", "payload")
-        for event_type, product_id, payload in rows[:FEEDBACK_EVENTS]:
-            add_feedback(counts, event_type, product_id, payload)
-        cache.set(key, counts, conf.get("ECRM_RECOMMENDATION_FEEDBACK_DAYS") * 24 * 3600)
-    return counts
+        if len(cold) > 1:  # each person's newest FEEDBACK_EVENTS, as for one person
+            events = events.alias(
+                newest=Window(
+                    RowNumber(),
+                    partition_by=[F("user_id"), F("visitor_id")],
+                    order_by=F("created_at").desc(),
+                )
+            ).filter(newest__lte=FEEDBACK_EVENTS)
+        rows = events.order_by("-created_at").values_list(
+            "user_id", "visitor_id", "type", "product_id", "payload"
+        )
+        if len(cold) == 1:
+            rows = rows[:FEEDBACK_EVENTS]
+        built = {context.identity: {**_empty_feedback(), "built": time.time()} for context in cold}
+        taken = dict.fromkeys(built, 0)
+        for user_id, visitor_id, event_type, product_id, payload in rows:
+            for identity in (users.get(user_id), visitors.get(visitor_id)):
+                if identity is not None and taken[identity] < FEEDBACK_EVENTS:
+                    taken[identity] += 1
+                    add_feedback(built[identity], event_type, product_id, payload)
+        cache.set_many(
+            {feedback_key(identity): counts for identity, counts in built.items()},
+            conf.get("ECRM_RECOMMENDATION_FEEDBACK_DAYS") * 24 * 3600,
+        )
+        found.update(built)
+    return found
 
 
 def add_feedback(counts: dict[str, Any], event_type: str, product_id: Any, payload: Any) -> None:
@@ -360,11 +510,16 @@ def add_feedback(counts: dict[str, Any], event_type: str, product_id: Any, paylo
             shown[pk] = shown.get(pk, 0) + 1
 
 
-def _demote(products: list[Any], context: Context, pinned: set[int]) -> list[Any]:
+def _demote(
+    products: list[Any], context: Context, pinned: set[int], counts: dict | None = None
+) -> list[Any]:
+    """Move items shown repeatedly and never clicked down; ``counts`` is the shopper's
+    :func:`feedback` when the caller read it already."""
     after = conf.get("ECRM_RECOMMENDATION_DEMOTE_AFTER")
     if not after or not context.identity:
         return products
-    counts = feedback(context)
+    if counts is None:
+        counts = feedback(context)
     shown, clicked = counts["shown"], counts["clicked"]
     if not shown:
         return products
@@ -383,6 +538,76 @@ def _context(placement: str, request: Any, user: Any, **objects: Any) -> Context
         user = getattr(request, "user", None)
     visitor_id = getattr(request, "ecrm_visitor_id", "") if request is not None else ""
     return Context(placement, request, user, visitor_id or "", **objects)
+
+
+@dataclass
+class _Plan:
+    """What a placement serves, from the owner's settings: ``limit`` 0 means nothing."""
+
+    config: OwnerConfig | None = None
+    chosen: Any = None
+    limit: int = 0
+    want: int = 0
+    include_purchased: bool = True
+
+
+def _plan(placement: str, request: Any, strategy: str | None, limit: Any) -> _Plan:
+    if not capability_on("recommendations", request):
+        return _Plan()  # the owner switched recommendations off: nothing, anywhere
+    config = owner_config()
+    setting = config.placement(placement)
+    chosen = registry.get(strategy or setting.strategy) or registry.get(
+        registry.DEFAULT_STRATEGIES.get(placement, TRENDING)
+    )
+    limit = _clamp(limit)
+    if setting.limit and limit:
+        limit = min(setting.limit, MAX_LIMIT)
+    if chosen is None or not setting.enabled:
+        limit = 0
+    include = setting.include_purchased
+    if include is None:
+        include = owner_value(
+            "recommendations_include_purchased", "ECRM_RECOMMENDATION_INCLUDE_PURCHASED"
+        )
+    want = min(limit * 2, MAX_LIMIT)  # room for demoted items to move down
+    return _Plan(config, chosen, limit, want, bool(include))
+
+
+def recommend_many(
+    placement: str, users: Iterable[Any], *, limit: Any = 6, strategy: str | None = None
+) -> dict[int, Recommendations]:
+    """:func:`recommend` for many signed-in shoppers at once (a batch of emails), keyed by
+    user id: the same lists (read fresh, not from the per-list cache), in a constant
+    number of queries whatever the number of shoppers (stored lists, products and their
+    stock records, purchases, feedback)."""
+    users = {user.pk: user for user in users if getattr(user, "pk", None) is not None}
+    plan = _plan(placement, None, strategy, limit)
+    results = {}
+    for pk in users:
+        results[pk] = Recommendations()
+        results[pk].placement = placement
+        results[pk].strategy = results[pk].configured = plan.chosen.name if plan.chosen else ""
+    if not plan.limit or not users:
+        return results
+    contexts = {pk: _context(placement, None, user) for pk, user in users.items()}
+    sources = {pk: plan.chosen.func(context) for pk, context in contexts.items()}
+    pins = {pk: _pins_for(plan.config, context) for pk, context in contexts.items()}
+    bought: dict[int, set[int]] = {}
+    if not plan.include_purchased:
+        Line = get_model("order", "Line")
+        rows = Line.objects.filter(order__user_id__in=list(users), product__isnull=False)
+        for user_id, product_id in rows.values_list("order__user_id", "product_id").distinct():
+            bought.setdefault(user_id, set()).add(product_id)
+    loaded = _load_many(sources, plan.chosen.name, plan.want, pins, plan.config.excluded, bought)
+    counts = feedback_many(contexts.values())
+    for pk, context in contexts.items():
+        pinned = {pin.product_id for pin in pins[pk]}
+        shown = _demote(loaded[pk], context, pinned, counts.get(context.identity))
+        results[pk].extend(shown[: plan.limit])
+        origins = [p.ecrm_strategy for p in results[pk] if p.pk not in pinned]
+        if origins:
+            results[pk].strategy = origins[0]
+    return results
 
 
 def recommend(
@@ -404,32 +629,18 @@ def recommend(
     """
     result = Recommendations()
     result.placement = placement
-    if not capability_on("recommendations", request):
-        return result  # the owner switched recommendations off: nothing, anywhere
-    config = owner_config()
-    setting = config.placement(placement)
-    chosen = registry.get(strategy or setting.strategy) or registry.get(
-        registry.DEFAULT_STRATEGIES.get(placement, TRENDING)
-    )
-    result.strategy = result.configured = chosen.name if chosen else ""
-    limit = _clamp(limit)
-    if setting.limit and limit:
-        limit = min(setting.limit, MAX_LIMIT)
-    if chosen is None or not setting.enabled or not limit:
+    plan = _plan(placement, request, strategy, limit)
+    result.strategy = result.configured = plan.chosen.name if plan.chosen else ""
+    if not plan.limit:
         return result
+    config, chosen, limit, want = plan.config, plan.chosen, plan.limit, plan.want
     context = _context(placement, request, user, product=product, category=category, basket=basket)
     source = chosen.func(context)
-    include = setting.include_purchased
-    if include is None:
-        include = owner_value(
-            "recommendations_include_purchased", "ECRM_RECOMMENDATION_INCLUDE_PURCHASED"
-        )
     user = context.user
     bought_by = None
-    if not include and user is not None and getattr(user, "is_authenticated", False):
+    if not plan.include_purchased and user is not None and getattr(user, "is_authenticated", False):
         bought_by = user.pk
     pins = _pins_for(config, context)
-    want = min(limit * 2, MAX_LIMIT)  # room for demoted items to move down
     seconds = conf.get("ECRM_RECOMMENDATION_CACHE_SECONDS")
     products = None
     if seconds:

@@ -31,8 +31,8 @@ def queued_baskets(count: int) -> list[int]:
 
 
 def test_a_batch_costs_the_same_queries_whatever_its_size(flows, django_assert_max_num_queries):
-    """Recommendations in the email are the recommendation service's queries per
-    shopper; without them a batch's queries do not grow with its size."""
+    """A batch's queries do not grow with its size (recommendations off here: their
+    batch read is counted in the test after this one)."""
     Flow.objects.update(include_recommendations=False)
     services.automation_enabled()  # the owner's switches are read once and kept
     small_ids = queued_baskets(2)
@@ -186,3 +186,54 @@ def test_two_workers_never_both_email_one_shopper_within_the_cap(settings):
             thread.join(30)
     assert sorted(results.values()) == ["postponed", "sent"]
     assert len(mail.outbox) == 1
+
+
+def test_recommendations_in_a_batch_cost_the_same_queries_whatever_its_size(
+    flows, settings, django_assert_max_num_queries
+):
+    """Every email carries its shopper's "recommended for you" list: read for the whole
+    batch at once (``recommend_many``), the same list as one by one."""
+    from ecrm_oscar.recommendations import services as recommendations
+    from ecrm_oscar.recommendations.training import train_all
+    from ecrm_oscar.testing.factories import create_product, create_purchase
+
+    settings.ECRM_RECOMMENDATION_CACHE_SECONDS = 0
+    Flow.objects.update(include_recommendations=True)
+    services.automation_enabled()
+    catalogue = [create_product(title=f"Recommended {n:02}", price="5.00") for n in range(10)]
+    now = timezone.now()
+    # Earlier buyers link the catalogue's products: the shoppers' lists come from them.
+    for n in range(6):
+        buyer = consenting_customer()
+        bought = [(catalogue[(n + k) % 10], 1) for k in range(3)]
+        create_purchase(buyer, bought, placed_at=now - timedelta(days=20 + n))
+
+    def shoppers_with_baskets(count: int) -> list[int]:
+        before = set(Message.objects.values_list("pk", flat=True))
+        for n in range(count):
+            shopper = consenting_customer()
+            create_purchase(shopper, [(catalogue[n % 10], 1)], placed_at=now - timedelta(days=9))
+            open_basket(shopper)
+        train_all()
+        services.scan_abandoned_baskets()
+        return list(
+            Message.objects.filter(status=MessageStatus.QUEUED)
+            .exclude(pk__in=before)
+            .values_list("pk", flat=True)
+        )
+
+    small_ids = shoppers_with_baskets(2)
+    with CaptureQueriesContext(connection) as small:
+        assert set(services.send_batch(small_ids).values()) == {"sent"}
+    large_ids = shoppers_with_baskets(10)
+    with django_assert_max_num_queries(len(small)):
+        assert set(services.send_batch(large_ids).values()) == {"sent"}
+    assert len(mail.outbox) == 12
+    for email in mail.outbox[2:]:
+        message = Message.objects.get(pk__in=large_ids, email=email.to[0])
+        expected = [
+            p.get_title()
+            for p in recommendations.for_user(message.user, limit=6)
+            if p.get_title() not in email.body.split("You may also like")[0]
+        ][:3]
+        assert expected and all(title in email.body for title in expected)

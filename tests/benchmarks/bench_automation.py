@@ -91,6 +91,39 @@ def _setup_baskets(count: int):
     return ids
 
 
+LIST_PRODUCTS = 200
+LIST_LENGTH = 20
+
+
+def _seed_recommendations(user_ids) -> None:
+    """A "recommended for you" list of LIST_LENGTH products per shopper (drawn from
+    LIST_PRODUCTS products) and a trending list, as training would store them: every
+    email then carries its shopper's own recommendations."""
+    from ecrm_oscar.recommendations.models import Recommendation
+    from ecrm_oscar.recommendations.services import lists_changed
+    from ecrm_oscar.recommendations.training import PERSONAL, TRENDING
+    from ecrm_oscar.testing.factories import create_product
+
+    products = [
+        create_product(title=f"Bench gift {n:03}", price="4.00").pk for n in range(LIST_PRODUCTS)
+    ]
+    rows = [
+        Recommendation(strategy=TRENDING, subject="all", rank=rank, product_id=pk, score=1.0)
+        for rank, pk in enumerate(products[:50])
+    ]
+    for user_id in user_ids:
+        for rank in range(LIST_LENGTH):
+            pk = products[(user_id * 7 + rank * 13) % LIST_PRODUCTS]
+            rows.append(
+                Recommendation(
+                    strategy=PERSONAL, subject=f"user:{user_id}", rank=rank, product_id=pk,
+                    score=1.0 / (rank + 1),
+                )
+            )  # fmt: skip
+    Recommendation.objects.bulk_create(rows, batch_size=5000)
+    lists_changed()
+
+
 def _vendor_name(connection) -> str:
     return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(
         connection.vendor, connection.vendor
@@ -108,7 +141,7 @@ def _enable_flow(settings) -> None:
     settings.ECRM_AUTOMATION_SEND_BATCH_SIZE = SEND_BATCH
     ensure_defaults()
     Flow.objects.filter(kind=FlowKind.ABANDONED_BASKET).update(
-        enabled=True, include_recommendations=False
+        enabled=True, include_recommendations=True
     )
 
 
@@ -145,6 +178,7 @@ def test_automation_scan_and_send(settings):
     # 2. the batch send task for 10,000 messages, then every task again (redelivery)
     keep = list(Message.objects.order_by("pk").values_list("pk", flat=True)[:MESSAGES])
     Message.objects.exclude(pk__in=keep).delete()
+    _seed_recommendations(Message.objects.values_list("user_id", flat=True))
     chunks = [keep[i : i + SEND_BATCH] for i in range(0, len(keep), SEND_BATCH)]
     mail.outbox = []
     with CaptureQueriesContext(connection) as send_queries:
@@ -196,8 +230,11 @@ round trip: per batch of {SEND_BATCH} one claim transaction (the rows, consent, 
 and their lines and images, the frequency cap, the template, one bulk update), one
 connection to the mail backend and one update marking them sent:
 {per_batch:.0f} queries per batch of {SEND_BATCH} (asserted constant in
-tests/automation/test_batch_send.py). Recommendations were left out of the email (the
-recommendation service costs its own queries per shopper).
+tests/automation/test_batch_send.py). Every email carries its shopper's recommendations
+(the flows' default): a {LIST_LENGTH}-product "recommended for you" list per shopper
+drawn from {LIST_PRODUCTS} products, read for the whole batch at once
+(`recommend_many`: the stored lists, the products and their stock records, the purchases,
+the feedback and the pictures, a constant number of queries per batch).
 
 Targets: scan of 100,000 open baskets ≤ 2 s: {scan_verdict}; in-process send
 {rate:.0f} messages/s (target ≥ 200 through the worker, see "sending through a worker"),
@@ -231,7 +268,7 @@ def test_automation_send_through_a_worker(settings):
     from ecrm_oscar.core.tasks import enqueue
 
     _enable_flow(settings)
-    _setup_baskets(MESSAGES)
+    _seed_recommendations(_setup_baskets(MESSAGES))
     assert services.scan_abandoned_baskets() == MESSAGES
     mail.outbox = []
     done: list[str] = []
@@ -291,7 +328,8 @@ so one CPU) consumed this run's queue on the Redis broker; it ran in a thread of
 benchmark process so its locmem outbox could be counted: {len(recipients):,} emails to
 {len(set(recipients)):,} addresses, {sent:,} messages marked sent by {tasks_run}
 `send_batch` tasks enqueued by one `send_due`. Timed from publishing `send_due` to the last message
-marked sent. Recommendations were left out of the email.
+marked sent. Every email carries its shopper's recommendations (a {LIST_LENGTH}-product
+personal list per shopper, read for each batch at once).
 
 Target ≥ 200 messages/s with zero duplicates:
 {"met" if rate >= 200 and duplicates == 0 else "**not met**"} (2 CPUs shared with other
