@@ -29,7 +29,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import connections, router, transaction
 from django.db.models import (
-    BooleanField,
     CharField,
     Count,
     Exists,
@@ -38,10 +37,9 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -50,7 +48,11 @@ from ecrm_oscar.automation.abstract_models import DELIVERED, FlowKind, MessageSt
 from ecrm_oscar.automation.models import Flow, FlowStep, Message
 from ecrm_oscar.dashboard.switches import capability_on
 from ecrm_oscar.privacy.purposes import get_purpose
-from ecrm_oscar.privacy.services import consented_user_ids, normalise_email
+from ecrm_oscar.privacy.services import (
+    consent_expression,
+    consented_user_ids,
+    normalise_email,
+)
 
 logger = logging.getLogger("ecrm.automation")
 
@@ -330,7 +332,6 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
     flow = active_flow(FlowKind.ABANDONED_BASKET)
     if flow is None:
         return 0
-    from ecrm_oscar.privacy.models import ConsentRecord
 
     now = now or timezone.now()
     Basket = get_model("basket", "Basket")
@@ -338,24 +339,8 @@ def scan_abandoned_baskets(now: datetime | None = None) -> int:
     size = conf.get("ECRM_AUTOMATION_SCAN_BATCH_SIZE")
     oldest = now - timedelta(days=conf.get("ECRM_AUTOMATION_BASKET_MAX_AGE_DAYS"))
     steps = list(flow.steps.order_by("position"))
-    newest_answer = (
-        ConsentRecord.objects.filter(user_id=OuterRef("owner_id"), purpose=PURPOSE)
-        .order_by("-created_at", "-pk")
-        .values("granted")[:1]
-    )
-    consented = Coalesce(
-        Subquery(newest_answer, output_field=BooleanField()),
-        Value(get_purpose(PURPOSE).default),
-    )
-    guest_answer = (
-        ConsentRecord.objects.filter(email=OuterRef("ecrm_guest_email__email"), purpose=PURPOSE)
-        .order_by("-created_at", "-pk")
-        .values("granted")[:1]
-    )
-    guest_consented = Coalesce(
-        Subquery(guest_answer, output_field=BooleanField()),
-        Value(get_purpose(PURPOSE).default),
-    )
+    consented = consent_expression(PURPOSE, user_id="owner_id")
+    guest_consented = consent_expression(PURPOSE, email="ecrm_guest_email__email")
     created = 0
     bounds = None
     postgres = connections[router.db_for_write(Message)].vendor == "postgresql"

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
+from django.db.models import BooleanField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from ecrm_oscar.privacy.models import ConsentRecord
 from ecrm_oscar.privacy.purposes import all_purposes, get_purpose
@@ -100,6 +101,23 @@ def has_consent(purpose: str, *, user: Any = None, email: str | None = None) -> 
         .first()
     )
     return default if latest is None else latest
+
+
+def consent_expression(purpose: str, **person: str) -> Coalesce:
+    """The current answer for ``purpose`` as an SQL expression of an outer query (the
+    newest record wins, the purpose's default when there is none): for scans that decide
+    consent inside one statement. ``person`` names the outer column per record field,
+    e.g. ``user_id="owner_id"`` or ``email="guest__email"``."""
+    newest = (
+        ConsentRecord.objects.filter(
+            purpose=purpose, **{field: OuterRef(column) for field, column in person.items()}
+        )
+        .order_by("-created_at", "-pk")
+        .values("granted")[:1]
+    )
+    return Coalesce(
+        Subquery(newest, output_field=BooleanField()), Value(get_purpose(purpose).default)
+    )
 
 
 def consented_user_ids(purpose: str, user_ids: Iterable[int], chunk_size: int = 2000) -> set[int]:

@@ -455,13 +455,8 @@ def feedback_many(contexts: Iterable[Context]) -> dict[str, dict[str, Any]]:
                 users[context.user.pk] = context.identity
             else:
                 visitors[context.visitor_id] = context.identity
-        people = Q(pk__in=[])
-        if users:
-            people |= Q(user_id__in=list(users))
-        if visitors:
-            people |= Q(visitor_id__in=list(visitors))
         events = Event.objects.filter(
-            people,
+            Q(user_id__in=list(users)) | Q(visitor_id__in=list(visitors)),
             type__in=(RECOMMENDATION_IMPRESSION, RECOMMENDATION_CLICKED),
             created_at__gte=since,
         )

@@ -36,6 +36,7 @@ from ecrm_oscar.core.tasks import enqueue
 from ecrm_oscar.privacy.models import ConsentRecord
 from ecrm_oscar.privacy.services import has_consent, record_consent
 from ecrm_oscar.testing.factories import create_customer, create_product, create_purchase
+from tests.integration.waiting import wait_until as wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -81,15 +82,8 @@ def read_mails(directory: Path) -> list[Mail]:
 
 
 def wait_until(check, worker, what: str):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        if worker.process.poll() is not None:
-            break
-        time.sleep(0.2)
-    pytest.fail(f"{what} after {TIMEOUT:.0f} s. Worker output:\n{worker.output()}")
+    """The shared wait, with this test's longer timeout (six flows at once)."""
+    return wait_for(check, worker, what, timeout=TIMEOUT)
 
 
 def mail_to(worker, address: str, subject: str) -> Mail:

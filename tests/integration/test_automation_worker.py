@@ -9,7 +9,6 @@ everything before it has run.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -23,22 +22,9 @@ from ecrm_oscar.automation.models import Flow, Message
 from ecrm_oscar.core.tasks import enqueue
 from ecrm_oscar.privacy.services import record_consent
 from ecrm_oscar.testing.factories import create_customer, create_product, create_purchase
+from tests.integration.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-TIMEOUT = 30.0
-
-
-def wait_until(check, worker, what: str):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        if worker.process.poll() is not None:
-            break
-        time.sleep(0.2)
-    pytest.fail(f"{what} after {TIMEOUT:.0f} s. Worker output:\n{worker.output()}")
 
 
 def drain(worker, label: str) -> None:

@@ -6,29 +6,14 @@ through the broker; the test waits for their effect in the shared test database.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ecrm_oscar.customers.models import CustomerProfile, Segment, SegmentMembership
 from ecrm_oscar.testing.factories import create_customer, create_product, create_purchase
 from ecrm_oscar.tracking import capture
+from tests.integration.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-TIMEOUT = 30.0
-
-
-def wait_until(check, worker, what: str):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        if worker.process.poll() is not None:
-            break
-        time.sleep(0.2)
-    pytest.fail(f"{what} after {TIMEOUT:.0f} s. Worker output:\n{worker.output()}")
 
 
 def test_order_and_event_reach_profiles_and_segments_through_the_worker(
